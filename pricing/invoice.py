@@ -1,0 +1,85 @@
+"""Invoice assembly (docs/pricing.md §7): lines from unrounded sums, each rounded once.
+
+Line order: service lines by (provider, service), then credit lines by provider, then the
+plan's fees in plan order. The tier breakdown (§5) is the `detail` of the first service line
+(`{"tiers": …}`) and also `Invoice.tier`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Mapping, Sequence
+
+from pricing.fees import compute_fee
+from pricing.money import HUNDRED, ZERO, calc, round_line
+from pricing.plans import Fee
+from pricing.tiers import TierResult
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceLine:
+    kind: str                    # service | credit | fee
+    description: str
+    unrounded: Decimal           # Σ of the line's x_PriceBuyer (or the fee's unrounded amount)
+    amount: Decimal              # rounded once to the currency's minor unit
+    provider: str | None = None
+    service: str | None = None
+    detail: dict | None = None   # JSON-ready breakdown (decimals as strings)
+
+
+@dataclass(frozen=True, slots=True)
+class Invoice:
+    seller: str
+    buyer: str
+    period: date
+    currency: str
+    lines: tuple[InvoiceLine, ...]
+    subtotal: Decimal            # Σ rounded line amounts
+    tax_rate_pct: Decimal
+    tax: Decimal                 # round(subtotal × rate / 100)
+    total: Decimal
+    tier: TierResult | None = None
+
+
+def _round(number: Decimal, currency: str) -> Decimal:
+    """round_line, with −0.00 shown as 0.00 (DECIMAL columns have no negative zero)."""
+    return round_line(number, currency) + ZERO
+
+
+def _kept(line: InvoiceLine) -> bool:
+    """A line is left out only when its amount and its unrounded amount are both exactly zero."""
+    return not (line.amount == ZERO and line.unrounded == ZERO)
+
+
+def assemble_invoice(*, seller: str, buyer: str, period: date, currency: str, tax_rate_pct: Decimal,
+                     service_sums: Mapping[tuple[str, str], Decimal], credit_sums: Mapping[str, Decimal],
+                     priced_usage: Decimal, fees: Sequence[Fee], tier: TierResult | None = None) -> Invoice:
+    """The draft invoice of one (seller, buyer, period) in the buyer's currency.
+
+    service_sums: (ProviderName, ServiceName) → Σ x_PriceBuyer of its priced and adjustment groups;
+    credit_sums: ProviderName → Σ x_PriceBuyer of its passed credits; priced_usage: U, Σ
+    x_PriceBuyer of the priced groups (the base of percentage fees).
+    """
+    with calc():
+        services = [InvoiceLine("service", f"{provider} {service}", unrounded, _round(unrounded, currency),
+                                provider=provider, service=service)
+                    for (provider, service), unrounded in sorted(service_sums.items())]
+        services = [line for line in services if _kept(line)]
+        if tier is not None and tier.mode is not None and services:
+            first = services[0]
+            services[0] = InvoiceLine(first.kind, first.description, first.unrounded, first.amount,
+                                      first.provider, first.service, {"tiers": tier.as_detail()})
+        credits = [InvoiceLine("credit", f"{provider} credits", unrounded, _round(unrounded, currency),
+                               provider=provider)
+                   for provider, unrounded in sorted(credit_sums.items())]
+        fee_lines = []
+        for fee in fees:
+            result = compute_fee(fee, priced_usage)
+            fee_lines.append(InvoiceLine("fee", result.name, result.unrounded, _round(result.unrounded, currency),
+                                         detail=result.detail))
+        lines = tuple(line for line in [*services, *credits, *fee_lines] if _kept(line))
+        subtotal = sum((line.amount for line in lines), ZERO)
+        tax = _round(subtotal * tax_rate_pct / HUNDRED, currency)
+        total = subtotal + tax
+        return Invoice(seller, buyer, period, currency, lines, subtotal, tax_rate_pct, tax, total, tier)
