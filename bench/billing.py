@@ -1,0 +1,110 @@
+"""Billing-run benchmark: a 2-tier channel of 7,000 customers, N FOCUS rows, one period.
+
+    python bench/billing.py                 # 10,000,000 rows
+    python bench/billing.py --rows 100000000 --json
+
+Target (issue #3): 100M rows for 7,000 customers priced on every edge in under a minute on a
+2-core machine. Rows are generated straight into landing_focus (ingest is benchmarked apart,
+bench/ingest.py); the timed part is exactly `data.billing.run_billing`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import bcrypt  # noqa: E402
+import yaml  # noqa: E402
+
+from data.billing import run_billing  # noqa: E402
+from data.config import import_config, parse_config  # noqa: E402
+from data.store import connect  # noqa: E402
+
+PERIOD = date(2026, 5, 1)
+
+
+def channel(resellers: int, customers: int, subs_per_customer: int) -> dict:
+    orgs, plans, maps = [], [], []
+    plans.append({"id": "dist", "owner": "root", "rules": [
+        {"basis": "list", "discount_pct": "10"},
+        {"match": {"ServiceCategory": "Compute"}, "basis": "cost", "markup_pct": "4"}],
+        "tiers": {"mode": "graduated", "bands": [{"from": "0", "discount_pct": "0"},
+                                                 {"from": "100000", "discount_pct": "1"}]}})
+    for r in range(resellers):
+        rid = f"r{r:03d}"
+        orgs.append({"id": rid, "name": f"Reseller {r}", "kind": "reseller", "parent": "root",
+                     "currency": "USD", "plan": "dist"})
+        plans.append({"id": f"{rid}-std", "owner": rid, "credits": "retain", "rules": [
+            {"basis": "list", "discount_pct": "5"},
+            {"match": {"ServiceName": "Service3"}, "basis": "cost", "markup_pct": "12"},
+            {"match": {"SkuId": "SKU-7"}, "basis": "list", "discount_pct": "8"}],
+            "fees": [{"name": "Support", "pct_of_usage": "3"}]})
+    sub = 0
+    for c in range(customers):
+        cid = f"c{c:05d}"
+        orgs.append({"id": cid, "name": f"Customer {c}", "kind": "customer", "parent": f"r{c % resellers:03d}",
+                     "currency": "USD", "plan": f"r{c % resellers:03d}-std", "tax_rate_pct": "20"})
+        for _ in range(subs_per_customer):
+            maps.append({"provider": "AWS", "sub_account_id": str(300000000000 + sub), "customer": cid})
+            sub += 1
+    return {"root": {"id": "root", "name": "Bench Distribution", "kind": "distributor", "currency": "USD"},
+            "organizations": orgs, "account_mappings": maps, "plans": plans, "fx_rates": [],
+            "users": [{"username": "bench", "name": "Bench", "org": "root", "roles": ["admin"],
+                       "password_hash": bcrypt.hashpw(b"bench", bcrypt.gensalt(rounds=4)).decode()}]}, sub
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--customers", type=int, default=7000)
+    ap.add_argument("--resellers", type=int, default=50)
+    ap.add_argument("--db", help="store file (default: a temporary folder)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(args.db) if args.db else Path(tmp) / "bench.duckdb"
+        con = connect(db)
+        config, mapped = channel(args.resellers, args.customers, 2)
+        import_config(con, parse_config(yaml.safe_dump(config, sort_keys=False), source="bench"), imported_by="bench")
+        t0 = time.perf_counter()
+        con.execute((ROOT / "bench" / "generate_landing.sql").read_text(),
+                    {"rows": args.rows, "subs": mapped + 100, "period": PERIOD})
+        con.execute("CHECKPOINT")
+        generated = time.perf_counter() - t0
+
+        stages: list[tuple[float, str]] = []
+        start = time.perf_counter()
+        result = run_billing(con, PERIOD, progress=lambda f, m: stages.append((time.perf_counter() - start, m)))
+        elapsed = time.perf_counter() - start
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        ledger_rows = con.execute("SELECT count(*) FROM fct_ledger").fetchone()[0]
+        out = {"rows": args.rows, "customers": args.customers, "resellers": args.resellers,
+               "status": result.status, "rows_priced": result.rows_priced,
+               "rows_unassigned": result.rows_unassigned, "ledger_rows": ledger_rows,
+               "invoices": result.invoices_drafted, "seconds": round(elapsed, 2),
+               "rows_per_second": round(args.rows / elapsed), "peak_rss_mb": round(peak_mb),
+               "generate_seconds": round(generated, 2),
+               "stages": [{"at": round(t, 2), "stage": m} for t, m in stages]}
+        con.close()
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        print(f"billing run: {out['rows']:,} rows, {out['customers']:,} customers, 2-tier")
+        for s in out["stages"]:
+            print(f"  {s['at']:>7.2f} s  {s['stage']}")
+        print(f"  total {out['seconds']} s = {out['rows_per_second']:,} rows/s; peak RSS {out['peak_rss_mb']} MB; "
+              f"{out['ledger_rows']:,} ledger rows; {out['invoices']:,} invoices; status {out['status']}")
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

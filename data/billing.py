@@ -1,0 +1,297 @@
+"""The billing run: price a period on every edge of the hierarchy and draft its invoices.
+
+The heavy lifting is SQL over the store (queries/fct_*.sql): one scan of the period's FOCUS
+rows into pricing groups, customer assignment, then one statement per depth of the tree.
+Python only does what is per buyer and small: volume tiers (pricing.tiers) and invoice
+assembly (pricing.invoice), so the rounding rule lives in one place. docs/pricing.md is the
+spec; pricing.engine is the independent pure model a property test compares this with.
+
+A run is one transaction. If any row cannot be priced (no rule, no FX rate) the run is recorded
+as failed with its exceptions, and the period's ledger and drafts stay as they were.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Callable
+
+import duckdb
+import pyarrow as pa
+
+from data.config import current_config, to_pricing
+from data.store import transaction
+from pricing.hierarchy import edges_for
+from pricing.invoice import assemble_invoice
+from pricing.money import HUNDRED, ZERO
+from pricing.tiers import apply_tiers
+from queries import run
+
+Progress = Callable[[float, str], None]
+
+
+class BillingError(RuntimeError):
+    """A run that cannot start (no configuration, bad period)."""
+
+
+@dataclass
+class BillingSummary:
+    run_id: int
+    period: date
+    status: str                                   # ok | failed
+    rows_priced: int = 0
+    rows_unassigned: int = 0
+    rows_unpriced: int = 0
+    unassigned_cost: dict[str, Decimal] = field(default_factory=dict)    # currency → BilledCost
+    totals: list[dict] = field(default_factory=list)   # [{seller, currency, invoices, subtotal, tax, total}]
+    problems: list[dict] = field(default_factory=list)  # unpriced groups: kind, buyer, detail, rows, cost
+    invoices_drafted: int = 0
+    invoices_kept_issued: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def to_json(self) -> dict:
+        def s(v):
+            return str(v) if isinstance(v, Decimal) else v
+        return {
+            "run_id": self.run_id, "period": self.period.strftime("%Y-%m"), "status": self.status,
+            "rows_priced": self.rows_priced, "rows_unassigned": self.rows_unassigned,
+            "rows_unpriced": self.rows_unpriced,
+            "unassigned_cost": {k: str(v) for k, v in self.unassigned_cost.items()},
+            "totals": [{k: s(v) for k, v in t.items()} for t in self.totals],
+            "problems": [{k: s(v) for k, v in p.items()} for p in self.problems],
+            "invoices_drafted": self.invoices_drafted,
+            "invoices_kept_issued": self.invoices_kept_issued,
+        }
+
+
+def parse_period(text: str | date) -> date:
+    """'2026-05' (or a date) → date(2026, 5, 1)."""
+    if isinstance(text, date):
+        return text.replace(day=1)
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m").date()
+    except ValueError as exc:
+        raise BillingError(f"period must look like 2026-05, got {text!r}") from exc
+
+
+def _edges_table(orgs, plans) -> pa.Table:
+    cols = defaultdict(list)
+    for org in orgs.values():
+        if org.kind != "customer":
+            continue
+        for depth, seller, buyer in edges_for(orgs, org.id):
+            plan = plans[orgs[buyer].plan]
+            share = plan.commitment_share_pct / HUNDRED if plan.commitment_share_pct is not None else ZERO
+            cols["x_CustomerId"].append(org.id)
+            cols["x_Depth"].append(depth)
+            cols["x_SellerId"].append(seller)
+            cols["x_BuyerId"].append(buyer)
+            cols["plan_id"].append(plan.id)
+            cols["buyer_ccy"].append(orgs[buyer].currency)
+            cols["seller_ccy"].append(orgs[seller].currency)
+            cols["credits"].append(plan.credits)
+            cols["commitments"].append(plan.commitments)
+            cols["share_frac"].append(share)
+    schema = pa.schema([
+        ("x_CustomerId", pa.string()), ("x_Depth", pa.int32()), ("x_SellerId", pa.string()),
+        ("x_BuyerId", pa.string()), ("plan_id", pa.string()), ("buyer_ccy", pa.string()),
+        ("seller_ccy", pa.string()), ("credits", pa.string()), ("commitments", pa.string()),
+        ("share_frac", pa.decimal128(20, 10)),
+    ])
+    return pa.table({name: cols[name] for name in schema.names}, schema=schema)
+
+
+def run_billing(con: duckdb.DuckDBPyConnection, period: date | str, *,
+                progress: Progress | None = None) -> BillingSummary:
+    """Price `period` and replace its draft invoices atomically. See the module docstring."""
+    period = parse_period(period)
+    doc = current_config(con)
+    if doc is None:
+        raise BillingError("no configuration in the store: run `python cli.py config import FILE` first")
+    orgs, plans, _fx = to_pricing(doc)
+    version = run(con, "cfg_current_version")[0][0]
+    step = progress or (lambda f, m: None)
+    tag_keys = [r[0] for r in run(con, "cfg_tag_keys")]
+    dated = run(con, "cfg_has_dated_mappings")[0][0]
+    max_depth = max((len(edges_for(orgs, o.id)) for o in orgs.values() if o.kind == "customer"), default=0)
+
+    with transaction(con):
+        run_id = run(con, "run_start", {"period": period, "config_version": version})[0][0]
+        p = {"period": period}
+        step(0.05, "grouping the period's FOCUS rows")
+        run(con, "fct_stage_groups", {**p, "tag_keys": tag_keys, "dated": bool(dated)})
+        step(0.30, "assigning rows to customers")
+        run(con, "fct_stage_assign", {"tag_keys": tag_keys})
+        run(con, "fct_exceptions_unassigned", {"run_id": run_id, **p})
+        edges = _edges_table(orgs, plans)
+        con.register("edges_src", edges)
+        run(con, "fct_edges_load")
+        con.unregister("edges_src")
+        run(con, "fct_ledger_init")
+        tier_results: dict[str, object] = {}
+        for depth in range(1, max_depth + 1):
+            step(0.35 + 0.45 * depth / max(max_depth, 1), f"pricing edges of depth {depth}")
+            run(con, "fct_price_edge", {"depth": depth, **p})
+            run(con, "fct_exceptions_unpriced", {"run_id": run_id, **p})
+            factors = {"x_BuyerId": [], "factor": []}
+            for buyer, subtotal in run(con, "fct_tier_subtotals"):
+                result = apply_tiers(plans[orgs[buyer].plan].tiers, subtotal)
+                tier_results[buyer] = result
+                factors["x_BuyerId"].append(buyer)
+                factors["factor"].append(result.factor)
+            con.register("tier_src", pa.table(factors, schema=pa.schema(
+                [("x_BuyerId", pa.string()), ("factor", pa.decimal128(20, 12))])))
+            run(con, "fct_tier_factors_load")
+            con.unregister("tier_src")
+            run(con, "fct_apply_tiers")
+
+        summary = _summarise(con, run_id, period)
+        if summary.rows_unpriced:
+            summary.status = "failed"
+        else:
+            step(0.85, "storing the priced ledger")
+            run(con, "fct_ledger_delete_period", p)
+            run(con, "fct_ledger_store", {"run_id": run_id, **p})
+            step(0.92, "drafting invoices")
+            _draft_invoices(con, run_id, period, orgs, plans, tier_results, summary)
+        run(con, "run_finish", {
+            "run_id": run_id, "status": summary.status, "rows_priced": summary.rows_priced,
+            "rows_unassigned": summary.rows_unassigned, "rows_unpriced": summary.rows_unpriced,
+            "summary": json.dumps(summary.to_json()),
+        })
+    step(1.0, f"run {run_id} {summary.status}")
+    return summary
+
+
+def _summarise(con, run_id: int, period: date) -> BillingSummary:
+    summary = BillingSummary(run_id=run_id, period=period, status="ok")
+    summary.rows_priced = int(run(con, "fct_rows_priced")[0][0])
+    for kind, rows, cost, ccy in run(con, "run_counts", {"run_id": run_id}):
+        if kind == "unassigned":
+            summary.rows_unassigned += int(rows)
+            summary.unassigned_cost[ccy] = summary.unassigned_cost.get(ccy, ZERO) + cost
+    problems = run(con, "run_problems", {"run_id": run_id})
+    for kind, buyer, detail, rows, cost, ccy in problems:
+        summary.rows_unpriced += int(rows)
+        summary.problems.append({"kind": kind, "buyer": buyer, "detail": detail, "rows": int(rows),
+                                 "billed_cost": cost, "currency": ccy})
+    return summary
+
+
+def _draft_invoices(con, run_id, period, orgs, plans, tier_results, summary: BillingSummary) -> None:
+    issued = {(s, b) for s, b in run(con, "inv_issued_pairs", {"period": period})}
+    run(con, "inv_delete_draft_lines", {"period": period})
+    run(con, "inv_delete_drafts", {"period": period})
+
+    sums: dict[tuple[str, str], dict] = defaultdict(lambda: {"service": {}, "credit": defaultdict(lambda: ZERO),
+                                                              "usage": ZERO})
+    for seller, buyer, treatment, provider, service, price, _rows in run(con, "fct_invoice_sums"):
+        bucket = sums[(seller, buyer)]
+        if treatment == "passed_credit":
+            bucket["credit"][provider] += price
+        else:
+            key = (provider, service)
+            bucket["service"][key] = bucket["service"].get(key, ZERO) + price
+            if treatment == "priced":
+                bucket["usage"] += price
+    # Edges with no rows still get an invoice when the buyer's plan has a fixed fee.
+    for org in orgs.values():
+        if org.parent and org.plan and any(f.amount is not None for f in plans[org.plan].fees):
+            sums.setdefault((org.parent, org.id), sums[(org.parent, org.id)])
+
+    next_id = run(con, "inv_next_ids")[0][0]
+    inv_cols, line_cols = defaultdict(list), defaultdict(list)
+    totals: dict[tuple[str, str], dict] = {}
+    for (seller, buyer), bucket in sorted(sums.items()):
+        if (seller, buyer) in issued:
+            summary.invoices_kept_issued += 1
+            continue
+        buyer_org = orgs[buyer]
+        invoice = assemble_invoice(
+            seller=seller, buyer=buyer, period=period, currency=buyer_org.currency,
+            tax_rate_pct=buyer_org.tax_rate_pct, service_sums=bucket["service"],
+            credit_sums=dict(bucket["credit"]), priced_usage=bucket["usage"],
+            fees=plans[buyer_org.plan].fees, tier=tier_results.get(buyer),
+        )
+        invoice_id = next_id
+        next_id += 1
+        for name, value in (("invoice_id", invoice_id), ("run_id", run_id), ("x_Period", period),
+                            ("seller", seller), ("buyer", buyer), ("currency", invoice.currency),
+                            ("status", "draft"), ("number", None), ("subtotal", invoice.subtotal),
+                            ("tax_rate_pct", invoice.tax_rate_pct), ("tax", invoice.tax),
+                            ("total", invoice.total), ("issued_at", None), ("issued_by", None)):
+            inv_cols[name].append(value)
+        for line_no, line in enumerate(invoice.lines, start=1):
+            for name, value in (("invoice_id", invoice_id), ("line_no", line_no), ("kind", line.kind),
+                                ("description", line.description), ("ProviderName", line.provider),
+                                ("ServiceName", line.service), ("unrounded", line.unrounded),
+                                ("amount", line.amount),
+                                ("detail", json.dumps(line.detail, default=str) if line.detail else None)):
+                line_cols[name].append(value)
+        t = totals.setdefault((seller, invoice.currency), {"seller": seller, "currency": invoice.currency,
+                                                           "invoices": 0, "subtotal": ZERO, "tax": ZERO,
+                                                           "total": ZERO})
+        t["invoices"] += 1
+        t["subtotal"] += invoice.subtotal
+        t["tax"] += invoice.tax
+        t["total"] += invoice.total
+        summary.invoices_drafted += 1
+    summary.totals = [totals[k] for k in sorted(totals)]
+
+    money = pa.decimal128(38, 10)
+    inv_schema = pa.schema([
+        ("invoice_id", pa.int64()), ("run_id", pa.int64()), ("x_Period", pa.date32()),
+        ("seller", pa.string()), ("buyer", pa.string()), ("currency", pa.string()),
+        ("status", pa.string()), ("number", pa.string()), ("subtotal", money),
+        ("tax_rate_pct", pa.decimal128(9, 4)), ("tax", money), ("total", money),
+        ("issued_at", pa.timestamp("us")), ("issued_by", pa.string()),
+    ])
+    line_schema = pa.schema([
+        ("invoice_id", pa.int64()), ("line_no", pa.int32()), ("kind", pa.string()),
+        ("description", pa.string()), ("ProviderName", pa.string()), ("ServiceName", pa.string()),
+        ("unrounded", money), ("amount", money), ("detail", pa.string()),
+    ])
+    con.register("new_invoices", pa.table({n: inv_cols[n] for n in inv_schema.names}, schema=inv_schema))
+    con.register("new_lines", pa.table({n: line_cols[n] for n in line_schema.names}, schema=line_schema))
+    try:
+        run(con, "inv_insert_invoices")
+        run(con, "inv_insert_lines")
+    finally:
+        con.unregister("new_invoices")
+        con.unregister("new_lines")
+
+
+def periods_touched(con: duckdb.DuckDBPyConnection, ingest_ids: list[int]) -> list[date]:
+    """Billing periods the given deliveries carry rows for (to re-price after an ingest)."""
+    if not ingest_ids:
+        return []
+    return [r[0] for r in run(con, "deliveries_periods", {"ingest_ids": ingest_ids})]
+
+
+def issue_invoices(con: duckdb.DuckDBPyConnection, period: date | str, *, seller: str | None = None,
+                   issued_by: str = "cli", org: str | None = None) -> list[tuple[str, str, Decimal, str]]:
+    """Issue the period's drafts (of one seller, or all): sequential numbers per seller
+    (`SELLER-000001`), status 'issued', audit-logged. One transaction. Returns
+    [(number, buyer, total, currency)]."""
+    from queries.scope import record_audit
+
+    period = parse_period(period)
+    issued: list[tuple[str, str, Decimal, str]] = []
+    with transaction(con):
+        drafts = run(con, "inv_drafts_to_issue", {"period": period, "seller": seller})
+        counters: dict[str, int] = {}
+        for invoice_id, inv_seller, buyer, total, currency in drafts:
+            if inv_seller not in counters:
+                counters[inv_seller] = run(con, "inv_issued_count", {"seller": inv_seller})[0][0]
+            counters[inv_seller] += 1
+            number = f"{inv_seller.upper()}-{counters[inv_seller]:06d}"
+            run(con, "inv_issue", {"invoice_id": invoice_id, "number": number, "issued_by": issued_by})
+            record_audit(con, username=issued_by, org=org, action="invoice_issue", target=number,
+                         detail=f"{buyer} {period:%Y-%m} total {total} {currency}")
+            issued.append((number, buyer, total, currency))
+    return issued

@@ -1,0 +1,40 @@
+-- fct_apply_tiers: finish one depth's edges — tier factor, price after tiers, buyer-currency price —
+-- and append them to TEMP TABLE tmp_ledger (docs/pricing.md §5–§6).
+-- Reads tmp_edge and tmp_tier_factors (x_BuyerId, factor DECIMAL(20,12), from Python). Only rows
+-- with a rule (or a non-priced treatment) and an FX rate reach the ledger; the rest are exceptions.
+-- No parameters.
+INSERT INTO tmp_ledger
+WITH edge AS (
+    SELECT * FROM tmp_edge
+    WHERE x_FxRate IS NOT NULL AND x_SellerFxRate IS NOT NULL AND (x_Treatment <> 'priced' OR x_RuleNo IS NOT NULL)
+),
+tiers AS (
+    SELECT x_BuyerId, factor FROM tmp_tier_factors
+),
+factored AS (
+    SELECT
+        e.*,
+        CASE WHEN e.x_Treatment = 'priced' THEN coalesce(t.factor, CAST(1 AS DECIMAL(20,12)))
+             ELSE CAST(1 AS DECIMAL(20,12)) END AS x_TierFactor
+    FROM edge e
+    LEFT JOIN tiers t ON t.x_BuyerId = e.x_BuyerId
+),
+priced AS (
+    SELECT f.*, CAST(f.x_PricePreTier * f.x_TierFactor AS DECIMAL(38,10)) AS x_Price
+    FROM factored f
+),
+final AS (
+    SELECT
+        gid, x_CustomerId, x_Depth, x_SellerId, x_BuyerId,
+        ProviderName, BillingAccountId, SubAccountId, InvoiceId,
+        ServiceCategory, ServiceName, SkuId, RegionId,
+        ChargeCategory, ChargeClass, CommitmentDiscountStatus, x_Commitment, BillingCurrency,
+        x_RowCount, ListCost, ContractedCost, BilledCost, EffectiveCost,
+        x_Treatment, plan_id AS x_PlanId, x_RuleNo, x_Basis, x_BasisAmount, x_Factor,
+        x_Cost, x_PricePreTier, x_TierFactor, x_Price,
+        buyer_ccy AS x_BuyerCurrency, x_FxRate,
+        CAST(x_Price * x_FxRate AS DECIMAL(38,10)) AS x_PriceBuyer,
+        CAST(x_Cost * x_SellerFxRate AS DECIMAL(38,10)) AS x_CostSeller
+    FROM priced
+)
+SELECT * FROM final;

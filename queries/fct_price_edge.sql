@@ -1,0 +1,92 @@
+-- fct_price_edge: price every assigned group on the edges of one depth (docs/pricing.md §3–§4, §6).
+-- Creates TEMP TABLE tmp_edge: one row per (group, edge of depth $depth) with the treatment, the
+-- winning rule (most specific; NULL = no rule), the basis amount, the seller's cost, the price
+-- before tiers and the FX rate into the buyer's (and seller's) currency (NULL = missing rate).
+-- Groups whose credit was retained on a higher edge go no further down.
+-- Reads tmp_groups, tmp_edges (from Python), tmp_ledger (edges of lower depth), cfg_plan_rules, cfg_fx_rates.
+-- Parameters: $depth INTEGER, $period DATE.
+CREATE OR REPLACE TEMP TABLE tmp_edge AS
+WITH groups AS (
+    SELECT * FROM tmp_groups WHERE x_CustomerId IS NOT NULL
+),
+edges AS (
+    SELECT * FROM tmp_edges WHERE x_Depth = $depth
+),
+above AS (
+    SELECT gid, x_Price, x_Treatment FROM tmp_ledger WHERE x_Depth = $depth - 1
+),
+rules AS (
+    SELECT * FROM cfg_plan_rules
+),
+fx AS (
+    SELECT from_ccy, to_ccy, rate FROM cfg_fx_rates WHERE period = $period
+),
+base AS (
+    SELECT
+        g.*,
+        e.x_Depth, e.x_SellerId, e.x_BuyerId, e.plan_id, e.buyer_ccy, e.seller_ccy,
+        e.credits, e.commitments, e.share_frac,
+        CASE WHEN $depth = 1 THEN g.BilledCost ELSE a.x_Price END AS x_Cost,
+        CASE
+            WHEN g.ChargeCategory IN ('Usage', 'Purchase') THEN 'priced'
+            WHEN g.ChargeCategory = 'Credit' AND e.credits = 'pass_through' THEN 'passed_credit'
+            WHEN g.ChargeCategory = 'Credit' THEN 'retained_credit'
+            ELSE 'adjustment'
+        END AS x_Treatment
+    FROM groups g
+    JOIN edges e ON e.x_CustomerId = g.x_CustomerId
+    LEFT JOIN above a ON a.gid = g.gid
+    WHERE $depth = 1 OR (a.gid IS NOT NULL AND a.x_Treatment <> 'retained_credit')
+),
+matched AS (
+    SELECT b.gid, r.rule_no, r.basis, r.factor
+    FROM base b
+    JOIN rules r
+      ON r.plan_id = b.plan_id
+     AND (r.ProviderName IS NULL OR r.ProviderName = b.ProviderName)
+     AND (r.ServiceCategory IS NULL OR r.ServiceCategory = b.ServiceCategory)
+     AND (r.ServiceName IS NULL OR r.ServiceName = b.ServiceName)
+     AND (r.SkuId IS NULL OR r.SkuId = b.SkuId)
+     AND (r.RegionId IS NULL OR r.RegionId = b.RegionId)
+     AND (r.ChargeCategory IS NULL OR r.ChargeCategory = b.ChargeCategory)
+    WHERE b.x_Treatment = 'priced'
+    QUALIFY row_number() OVER (PARTITION BY b.gid ORDER BY r.specificity DESC, r.rule_no) = 1
+),
+based AS (
+    SELECT
+        b.*,
+        m.rule_no AS x_RuleNo,
+        m.basis AS x_Basis,
+        m.factor AS x_Factor,
+        CASE
+            WHEN m.basis IS NULL THEN NULL
+            WHEN m.basis = 'cost' THEN b.x_Cost
+            WHEN b.x_Commitment AND b.ChargeCategory = 'Purchase' THEN b.EffectiveCost
+            WHEN b.CommitmentDiscountStatus = 'Used' AND b.commitments = 'pass_through' THEN b.EffectiveCost
+            WHEN b.CommitmentDiscountStatus = 'Used' AND b.commitments = 'retain' THEN b.ListCost
+            WHEN b.CommitmentDiscountStatus = 'Used' AND b.commitments = 'share'
+                THEN CAST(b.ListCost - CAST(b.share_frac * (b.ListCost - b.EffectiveCost) AS DECIMAL(38,10)) AS DECIMAL(38,10))
+            WHEN b.CommitmentDiscountStatus = 'Unused' AND b.commitments = 'pass_through' THEN b.EffectiveCost
+            WHEN b.CommitmentDiscountStatus = 'Unused' THEN CAST(0 AS DECIMAL(38,10))
+            WHEN m.basis = 'list' THEN b.ListCost
+            WHEN m.basis = 'contracted' THEN b.ContractedCost
+            WHEN m.basis = 'effective' THEN b.EffectiveCost
+        END AS x_BasisAmount
+    FROM base b
+    LEFT JOIN matched m ON m.gid = b.gid
+),
+final AS (
+    SELECT
+        d.*,
+        CASE
+            WHEN d.x_Treatment = 'priced' THEN CAST(d.x_BasisAmount * d.x_Factor AS DECIMAL(38,10))
+            WHEN d.x_Treatment = 'retained_credit' THEN CAST(0 AS DECIMAL(38,10))
+            ELSE d.x_Cost
+        END AS x_PricePreTier,
+        CASE WHEN d.BillingCurrency = d.buyer_ccy THEN CAST(1 AS DECIMAL(20,10)) ELSE fb.rate END AS x_FxRate,
+        CASE WHEN d.BillingCurrency = d.seller_ccy THEN CAST(1 AS DECIMAL(20,10)) ELSE fs.rate END AS x_SellerFxRate
+    FROM based d
+    LEFT JOIN fx fb ON fb.from_ccy = d.BillingCurrency AND fb.to_ccy = d.buyer_ccy
+    LEFT JOIN fx fs ON fs.from_ccy = d.BillingCurrency AND fs.to_ccy = d.seller_ccy
+)
+SELECT * FROM final;
