@@ -1,0 +1,260 @@
+-- rpt_customer_rows: the FOCUS rows behind one buyer's edge and each row's share of its pricing
+-- group's price (docs/pricing.md §8), at row grain or summed per (pricing group, day).
+-- A row's price = the group's x_PriceBuyer × the row's basis amount / the group's basis amount
+-- (x_Rows / x_GroupRows when the group's basis sums to 0). DuckDB divides DECIMALs in DOUBLE, so
+-- the caller (queries.scope) does that one division in Decimal; everything here stays DECIMAL.
+-- The row's basis amount is the column the group was priced on: ListCost / ContractedCost /
+-- EffectiveCost by the rule's basis and commitment policy (§3); a `cost` basis, a passed credit
+-- and an adjustment follow the same group up the tree to the edge that set the basis, and to
+-- BilledCost at the root; a retained credit has 0.
+-- Rows reach a group like the billing run assigns them (fct_stage_assign: tag rule, then
+-- sub-account, then billing-account mapping, first by mapping_no), so two customers sharing a
+-- pricing key never see each other's rows.
+-- Returns (row grain: one row per FOCUS row; day grain: one row per group and day):
+--   x_GroupId, x_Day, x_Rid (row grain only), ChargePeriodStart, ProviderName, ServiceName,
+--   ServiceCategory, SkuId, ResourceId, ResourceName, RegionId, SubAccountId, ChargeCategory,
+--   ConsumedQuantity, ConsumedUnit, BillingCurrency, ListCost (NULL unless $show_list),
+--   BilledCost, EffectiveCost (NULL unless $show_cost), x_RowBasis, x_Rows, x_PriceBuyer,
+--   x_GroupBasis, x_GroupRows, x_BuyerCurrency.
+-- Parameters: $period DATE; $seller VARCHAR, $buyer VARCHAR (the edge); $customers VARCHAR[]
+--   (NULL = every end customer on the edge); $cost_groups VARCHAR[] (NULL = every row, else rows
+--   whose Tags cost_group is listed); $sub_account VARCHAR, $service VARCHAR (NULL = all);
+--   $grain 'row' | 'day'; $limit BIGINT (NULL = all); $show_list BOOLEAN (list prices: usage
+--   of the user's subtree); $show_cost BOOLEAN (the provider's charge: the root's own cost).
+-- Scope rule: the edge x_SellerId = $seller, x_BuyerId = $buyer (end customers in $customers) of
+--   the period's current run; queries.scope checks the user may see it. The edges above it are
+--   read for their basis only, never for an amount: no seller's cost leaves this statement
+--   except BilledCost/EffectiveCost when $show_cost (the root's own).
+with runs as (
+    select max(run_id) as run_id
+    from billing_runs
+    where status = 'ok' and x_Period = $period::DATE
+),
+
+ledger as (
+    select
+        l.*,
+        {'ProviderName': ProviderName, 'BillingAccountId': BillingAccountId,
+         'SubAccountId': SubAccountId, 'InvoiceId': InvoiceId, 'ServiceCategory': ServiceCategory,
+         'ServiceName': ServiceName, 'SkuId': SkuId, 'RegionId': RegionId,
+         'ChargeCategory': ChargeCategory, 'ChargeClass': ChargeClass,
+         'CommitmentDiscountStatus': CommitmentDiscountStatus, 'x_Commitment': x_Commitment,
+         'BillingCurrency': BillingCurrency} as x_RowKey
+    from fct_ledger l
+    join runs r on r.run_id = l.run_id
+    where l.x_Period = $period::DATE
+),
+
+landing as (
+    select
+        rowid as x_Rid,
+        ProviderName, BillingAccountId, SubAccountId, InvoiceId, ServiceCategory, ServiceName,
+        SkuId, RegionId, ChargeCategory, ChargeClass, CommitmentDiscountStatus,
+        CommitmentDiscountId is not null as x_Commitment, BillingCurrency,
+        ChargePeriodStart, ResourceId, ResourceName, ConsumedQuantity, ConsumedUnit, Tags,
+        ListCost, ContractedCost, BilledCost, EffectiveCost
+    from landing_focus
+    where x_Period = $period::DATE and ChargeCategory <> 'Tax'
+),
+
+plans as (
+    select id, commitments, commitment_share_pct from cfg_plans
+),
+
+maps as (
+    select * from cfg_account_mappings
+),
+
+target as (
+    select row_number() over () as x_GroupId, *
+    from ledger
+    where x_SellerId = $seller
+      and x_BuyerId = $buyer
+      and ($customers::VARCHAR[] is null or list_contains($customers::VARCHAR[], x_CustomerId))
+      and ($sub_account::VARCHAR is null or SubAccountId = $sub_account::VARCHAR)
+      and ($service::VARCHAR is null or ServiceName = $service::VARCHAR)
+),
+
+edge_bases as (   -- what each edge of the period priced a group on (NULL: its seller's cost)
+    select
+        l.x_CustomerId,
+        l.x_RowKey,
+        l.x_Depth,
+        case
+            when l.x_Treatment = 'retained_credit' then 'Z'
+            when l.x_Treatment <> 'priced' then null                 -- price = cost: look up
+            when l.x_Basis = 'cost' then null                        -- cost-plus: look up
+            when l.x_Commitment and l.ChargeCategory = 'Purchase' then 'E'
+            when l.CommitmentDiscountStatus = 'Used' and p.commitments = 'pass_through' then 'E'
+            when l.CommitmentDiscountStatus = 'Used' and p.commitments = 'retain' then 'L'
+            when l.CommitmentDiscountStatus = 'Used' and p.commitments = 'share' then 'S'
+            when l.CommitmentDiscountStatus = 'Unused' and p.commitments = 'pass_through' then 'E'
+            when l.CommitmentDiscountStatus = 'Unused' then 'Z'
+            when l.x_Basis = 'list' then 'L'
+            when l.x_Basis = 'contracted' then 'C'
+            when l.x_Basis = 'effective' then 'E'
+        end as x_OwnCode,
+        cast(coalesce(p.commitment_share_pct, 0) * 0.01 as DECIMAL(20, 10)) as x_OwnShare
+    from ledger l
+    left join plans p on p.id = l.x_PlanId
+),
+
+codes as (   -- the deepest edge at or above the target that sets a basis; none: BilledCost
+    select
+        t.x_GroupId,
+        coalesce(arg_max(p.x_OwnCode, p.x_Depth), 'B') as x_Code,
+        arg_max(p.x_OwnShare, p.x_Depth) as x_ShareFrac
+    from target t
+    left join edge_bases p
+      on p.x_CustomerId = t.x_CustomerId
+     and p.x_RowKey = t.x_RowKey
+     and p.x_Depth <= t.x_Depth
+     and p.x_OwnCode is not null
+    group by t.x_GroupId
+),
+
+coded as (
+    select
+        t.x_GroupId, t.x_CustomerId, t.x_PriceBuyer, t.x_BuyerCurrency,
+        t.ProviderName, t.BillingAccountId, t.SubAccountId, t.InvoiceId, t.ServiceCategory,
+        t.ServiceName, t.SkuId, t.RegionId, t.ChargeCategory, t.ChargeClass,
+        t.CommitmentDiscountStatus, t.x_Commitment, t.BillingCurrency,
+        c.x_Code, c.x_ShareFrac
+    from target t
+    join codes c on c.x_GroupId = t.x_GroupId
+),
+
+candidates as (   -- the landed rows with a target group's pricing key (docs/pricing.md §2)
+    select r.*, c.x_GroupId, c.x_CustomerId, c.x_PriceBuyer, c.x_BuyerCurrency, c.x_Code, c.x_ShareFrac
+    from landing r
+    join coded c
+      on c.ProviderName = r.ProviderName
+     and c.BillingAccountId = r.BillingAccountId
+     and c.ServiceName = r.ServiceName
+     and c.ServiceCategory = r.ServiceCategory
+     and c.ChargeCategory = r.ChargeCategory
+     and c.BillingCurrency = r.BillingCurrency
+     and c.x_Commitment = r.x_Commitment
+     and c.SubAccountId is not distinct from r.SubAccountId
+     and c.InvoiceId is not distinct from r.InvoiceId
+     and c.SkuId is not distinct from r.SkuId
+     and c.RegionId is not distinct from r.RegionId
+     and c.ChargeClass is not distinct from r.ChargeClass
+     and c.CommitmentDiscountStatus is not distinct from r.CommitmentDiscountStatus
+),
+
+candidate_rows as (
+    select distinct x_Rid, ProviderName, BillingAccountId, SubAccountId, Tags,
+           ChargePeriodStart::DATE as x_Day
+    from candidates
+),
+
+tag_match as (
+    select r.x_Rid, m.customer
+    from candidate_rows r
+    join maps m
+      on m.tag_key is not null
+     and json_extract_string(r.Tags, m.tag_key) = m.tag_value
+     and (m.provider is null or m.provider = r.ProviderName)
+     and (m.valid_from is null or m.valid_from <= r.x_Day)
+     and (m.valid_to is null or r.x_Day < m.valid_to)
+    qualify row_number() over (partition by r.x_Rid order by m.mapping_no) = 1
+),
+
+sub_match as (
+    select r.x_Rid, m.customer
+    from candidate_rows r
+    join maps m
+      on m.sub_account_id = r.SubAccountId
+     and m.provider = r.ProviderName
+     and (m.valid_from is null or m.valid_from <= r.x_Day)
+     and (m.valid_to is null or r.x_Day < m.valid_to)
+    qualify row_number() over (partition by r.x_Rid order by m.mapping_no) = 1
+),
+
+ba_match as (
+    select r.x_Rid, m.customer
+    from candidate_rows r
+    join maps m
+      on m.sub_account_id is null
+     and m.billing_account_id = r.BillingAccountId
+     and m.provider = r.ProviderName
+     and (m.valid_from is null or m.valid_from <= r.x_Day)
+     and (m.valid_to is null or r.x_Day < m.valid_to)
+    qualify row_number() over (partition by r.x_Rid order by m.mapping_no) = 1
+),
+
+assigned as (
+    select r.x_Rid, coalesce(t.customer, s.customer, b.customer) as x_AssignedTo
+    from candidate_rows r
+    left join tag_match t on t.x_Rid = r.x_Rid
+    left join sub_match s on s.x_Rid = r.x_Rid
+    left join ba_match b on b.x_Rid = r.x_Rid
+),
+
+based as (
+    select
+        c.*,
+        case c.x_Code
+            when 'L' then c.ListCost
+            when 'C' then c.ContractedCost
+            when 'E' then c.EffectiveCost
+            when 'B' then c.BilledCost
+            when 'S' then cast(c.ListCost - cast(c.x_ShareFrac * (c.ListCost - c.EffectiveCost) as DECIMAL(38, 10)) as DECIMAL(38, 10))
+            else cast(0 as DECIMAL(38, 10))
+        end as x_RowBasis
+    from candidates c
+    join assigned a on a.x_Rid = c.x_Rid and a.x_AssignedTo = c.x_CustomerId
+),
+
+grouped as (
+    select
+        *,
+        sum(x_RowBasis) over (partition by x_GroupId) as x_GroupBasis,
+        count(*) over (partition by x_GroupId) as x_GroupRows,
+        case when $grain = 'row' then x_Rid end as x_RowPart,
+        ChargePeriodStart::DATE as x_Day
+    from based
+),
+
+visible as (
+    select *
+    from grouped
+    where $cost_groups::VARCHAR[] is null
+       or list_contains($cost_groups::VARCHAR[], json_extract_string(Tags, 'cost_group'))
+),
+
+final as (
+    select
+        x_GroupId,
+        x_Day,
+        x_RowPart as x_Rid,
+        min(ChargePeriodStart) as ChargePeriodStart,
+        any_value(ProviderName) as ProviderName,
+        any_value(ServiceName) as ServiceName,
+        any_value(ServiceCategory) as ServiceCategory,
+        any_value(SkuId) as SkuId,
+        any_value(ResourceId) as ResourceId,
+        any_value(ResourceName) as ResourceName,
+        any_value(RegionId) as RegionId,
+        any_value(SubAccountId) as SubAccountId,
+        any_value(ChargeCategory) as ChargeCategory,
+        sum(ConsumedQuantity) as ConsumedQuantity,
+        any_value(ConsumedUnit) as ConsumedUnit,
+        any_value(BillingCurrency) as BillingCurrency,
+        case when $show_list then sum(ListCost) end as ListCost,
+        case when $show_cost then sum(BilledCost) end as BilledCost,
+        case when $show_cost then sum(EffectiveCost) end as EffectiveCost,
+        sum(x_RowBasis) as x_RowBasis,
+        count(*) as x_Rows,
+        any_value(x_PriceBuyer) as x_PriceBuyer,
+        any_value(x_GroupBasis) as x_GroupBasis,
+        any_value(x_GroupRows) as x_GroupRows,
+        any_value(x_BuyerCurrency) as x_BuyerCurrency
+    from visible
+    group by x_GroupId, x_Day, x_RowPart
+)
+
+select * from final
+order by x_Day, ChargePeriodStart, ProviderName, ServiceName, ResourceId, x_GroupId, x_Rid
+limit $limit
