@@ -24,7 +24,7 @@ import pyarrow as pa
 from data.config import current_config, to_pricing
 from data.store import transaction
 from pricing.hierarchy import edges_for
-from pricing.invoice import assemble_invoice
+from pricing.invoice import InvoiceLine, assemble_invoice
 from pricing.money import HUNDRED, ZERO
 from pricing.tiers import apply_tiers
 from queries import run
@@ -187,6 +187,7 @@ def _draft_invoices(con, run_id, period, orgs, plans, tier_results, summary: Bil
     issued = {(s, b) for s, b in run(con, "inv_issued_pairs", {"period": period})}
     run(con, "inv_delete_draft_lines", {"period": period})
     run(con, "inv_delete_drafts", {"period": period})
+    run(con, "inv_restatements_delete", {"period": period})
 
     sums: dict[tuple[str, str], dict] = defaultdict(lambda: {"service": {}, "credit": defaultdict(lambda: ZERO),
                                                               "usage": ZERO})
@@ -203,21 +204,36 @@ def _draft_invoices(con, run_id, period, orgs, plans, tier_results, summary: Bil
     for org in orgs.values():
         if org.parent and org.plan and any(f.amount is not None for f in plans[org.plan].fees):
             sums.setdefault((org.parent, org.id), sums[(org.parent, org.id)])
+    # Issued invoices are restated even when their rows are gone …
+    for pair in issued:
+        sums.setdefault(pair, sums[pair])
+    # … and an earlier issued invoice that was restated puts a correction on the next draft.
+    corrections: dict[tuple[str, str], list[InvoiceLine]] = defaultdict(list)
+    for seller, buyer, corrects, number, _ccy, delta in run(con, "inv_pending_corrections", {"period": period}):
+        corrections[(seller, buyer)].append(InvoiceLine(
+            "correction", f"Correction to {corrects:%Y-%m} (invoice {number})", delta, delta,
+            detail={"corrects_period": corrects.isoformat(), "invoice_number": number}))
+        sums.setdefault((seller, buyer), sums[(seller, buyer)])
 
     next_id = run(con, "inv_next_ids")[0][0]
     inv_cols, line_cols = defaultdict(list), defaultdict(list)
     totals: dict[tuple[str, str], dict] = {}
     for (seller, buyer), bucket in sorted(sums.items()):
-        if (seller, buyer) in issued:
-            summary.invoices_kept_issued += 1
-            continue
         buyer_org = orgs[buyer]
         invoice = assemble_invoice(
             seller=seller, buyer=buyer, period=period, currency=buyer_org.currency,
             tax_rate_pct=buyer_org.tax_rate_pct, service_sums=bucket["service"],
             credit_sums=dict(bucket["credit"]), priced_usage=bucket["usage"],
             fees=plans[buyer_org.plan].fees, tier=tier_results.get(buyer),
+            corrections=() if (seller, buyer) in issued else corrections.get((seller, buyer), ()),
         )
+        if (seller, buyer) in issued:
+            # The issued invoice stays as it is; remember what it would say now.
+            run(con, "inv_restatement_insert", {"period": period, "seller": seller, "buyer": buyer,
+                                                "run_id": run_id, "currency": invoice.currency,
+                                                "subtotal": invoice.subtotal})
+            summary.invoices_kept_issued += 1
+            continue
         invoice_id = next_id
         next_id += 1
         for name, value in (("invoice_id", invoice_id), ("run_id", run_id), ("x_Period", period),
@@ -266,11 +282,17 @@ def _draft_invoices(con, run_id, period, orgs, plans, tier_results, summary: Bil
         con.unregister("new_lines")
 
 
-def periods_touched(con: duckdb.DuckDBPyConnection, ingest_ids: list[int]) -> list[date]:
-    """Billing periods the given deliveries carry rows for (to re-price after an ingest)."""
+def periods_to_reprice(con: duckdb.DuckDBPyConnection, ingest_ids: list[int]) -> list[date]:
+    """Billing periods to price again after the given deliveries: the periods they carry rows
+    for, and every later period that still has drafts (so corrections of issued invoices reach
+    the next invoice)."""
     if not ingest_ids:
         return []
-    return [r[0] for r in run(con, "deliveries_periods", {"ingest_ids": ingest_ids})]
+    touched = [r[0] for r in run(con, "deliveries_periods", {"ingest_ids": ingest_ids})]
+    if not touched:
+        return []
+    later = [r[0] for r in run(con, "run_later_open_periods", {"period": min(touched)})]
+    return sorted(set(touched) | set(later))
 
 
 def issue_invoices(con: duckdb.DuckDBPyConnection, period: date | str, *, seller: str | None = None,

@@ -1,7 +1,8 @@
 """Invoice assembly (docs/pricing.md §7): lines from unrounded sums, each rounded once.
 
 Line order: service lines by (provider, service), then credit lines by provider, then the
-plan's fees in plan order. The tier breakdown (§5) is the `detail` of the first service line
+plan's fees in plan order, then corrections of earlier issued invoices (already rounded: each is
+the difference of two rounded subtotals). The tier breakdown (§5) is the `detail` of the first service line
 (`{"tiers": …}`) and also `Invoice.tier`.
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pricing.tiers import TierResult
 
 @dataclass(frozen=True, slots=True)
 class InvoiceLine:
-    kind: str                    # service | credit | fee
+    kind: str                    # service | credit | fee | correction
     description: str
     unrounded: Decimal           # Σ of the line's x_PriceBuyer (or the fee's unrounded amount)
     amount: Decimal              # rounded once to the currency's minor unit
@@ -54,12 +55,14 @@ def _kept(line: InvoiceLine) -> bool:
 
 def assemble_invoice(*, seller: str, buyer: str, period: date, currency: str, tax_rate_pct: Decimal,
                      service_sums: Mapping[tuple[str, str], Decimal], credit_sums: Mapping[str, Decimal],
-                     priced_usage: Decimal, fees: Sequence[Fee], tier: TierResult | None = None) -> Invoice:
+                     priced_usage: Decimal, fees: Sequence[Fee], tier: TierResult | None = None,
+                     corrections: Sequence[InvoiceLine] = ()) -> Invoice:
     """The draft invoice of one (seller, buyer, period) in the buyer's currency.
 
     service_sums: (ProviderName, ServiceName) → Σ x_PriceBuyer of its priced and adjustment groups;
     credit_sums: ProviderName → Σ x_PriceBuyer of its passed credits; priced_usage: U, Σ
-    x_PriceBuyer of the priced groups (the base of percentage fees).
+    x_PriceBuyer of the priced groups (the base of percentage fees); corrections: lines of kind
+    'correction' carried from earlier periods (DOMAIN §7), amounts already at the minor unit.
     """
     with calc():
         services = [InvoiceLine("service", f"{provider} {service}", unrounded, _round(unrounded, currency),
@@ -78,7 +81,10 @@ def assemble_invoice(*, seller: str, buyer: str, period: date, currency: str, ta
             result = compute_fee(fee, priced_usage)
             fee_lines.append(InvoiceLine("fee", result.name, result.unrounded, _round(result.unrounded, currency),
                                          detail=result.detail))
-        lines = tuple(line for line in [*services, *credits, *fee_lines] if _kept(line))
+        for line in corrections:
+            if line.kind != "correction" or line.amount != _round(line.amount, currency):
+                raise ValueError(f"a correction must be a rounded 'correction' line, got {line!r}")
+        lines = tuple(line for line in [*services, *credits, *fee_lines, *corrections] if _kept(line))
         subtotal = sum((line.amount for line in lines), ZERO)
         tax = _round(subtotal * tax_rate_pct / HUNDRED, currency)
         total = subtotal + tax

@@ -292,3 +292,40 @@ def test_tag_rule_wins_over_account_mapping(tmp_path):
     _, inv = bill(con)
     assert inv["contoso"]["subtotal"] == d("5700.00")
     assert inv["fabrikam"]["subtotal"] == d("3800.00")
+
+
+def test_late_data_for_an_issued_period_becomes_a_correction_on_the_next_invoice(tmp_path):
+    from data.ingest import ingest_file
+    from tests.billing_support import write_focus
+
+    june = date(2026, 6, 1)
+    may_rows = list(WORKLOAD)
+    june_rows = [focus_row(period="2026-06", list_cost="1000.00", billed="850.00")]
+    con = make_store(tmp_path, two_tier(), may_rows + june_rows)
+    bill(con, P)
+    bill(con, june)
+    issue_invoices(con, P, issued_by="test")
+    issued_may = con.execute("SELECT * FROM invoices WHERE status = 'issued' ORDER BY invoice_id").fetchall()
+
+    # AWS re-delivers May with 200.00 more list cost on EC2: the store is restated, May's invoices are not.
+    redelivered = [dict(may_rows[0], ListCost="6200.00", ContractedCost="6200.00", BilledCost="5270.00",
+                        EffectiveCost="5270.00"), may_rows[1]]
+    result = ingest_file(con, write_focus(tmp_path / "may-again.csv", redelivered), loaded_by="test")
+    assert result.status == "replaced"
+    may, _ = bill(con, P)
+    assert may.ok and may.invoices_kept_issued == 2
+    assert con.execute("SELECT * FROM invoices WHERE status = 'issued' ORDER BY invoice_id").fetchall() == issued_may
+
+    _, inv = bill(con, june)
+    numbers = dict(con.execute("SELECT buyer, number FROM invoices WHERE status = 'issued'").fetchall())
+    assert inv["contoso"]["lines"][f"Correction to 2026-05 (invoice {numbers['contoso']})"] == d("190.00")  # 200 × 0.95
+    assert inv["msp-one"]["lines"][f"Correction to 2026-05 (invoice {numbers['msp-one']})"] == d("180.00")  # 200 × 0.90
+    assert inv["contoso"]["subtotal"] == d("950.00") + d("190.00")
+
+    # Once June is issued with the correction, re-pricing never carries it twice.
+    issue_invoices(con, june, issued_by="test")
+    bill(con, P)
+    july_rows = [focus_row(period="2026-07", list_cost="100.00", billed="85.00")]
+    ingest_file(con, write_focus(tmp_path / "july.csv", july_rows), loaded_by="test")
+    _, inv = bill(con, date(2026, 7, 1))
+    assert not any(k.startswith("Correction") for k in inv["contoso"]["lines"])
