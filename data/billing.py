@@ -24,7 +24,7 @@ import pyarrow as pa
 from data.config import current_config, to_pricing
 from data.store import transaction
 from pricing.hierarchy import edges_for
-from pricing.invoice import InvoiceLine, assemble_invoice
+from pricing.invoice import InvoiceLine, assemble_invoice, service_label
 from pricing.money import HUNDRED, ZERO
 from pricing.tiers import apply_tiers
 from queries import run
@@ -191,12 +191,12 @@ def _draft_invoices(con, run_id, period, orgs, plans, tier_results, summary: Bil
 
     sums: dict[tuple[str, str], dict] = defaultdict(lambda: {"service": {}, "credit": defaultdict(lambda: ZERO),
                                                               "usage": ZERO})
-    for seller, buyer, treatment, provider, service, price, _rows in run(con, "fct_invoice_sums"):
+    for seller, buyer, treatment, provider, service, charge_class, price, _rows in run(con, "fct_invoice_sums"):
         bucket = sums[(seller, buyer)]
         if treatment == "passed_credit":
             bucket["credit"][provider] += price
         else:
-            key = (provider, service)
+            key = (provider, service_label(service, charge_class))
             bucket["service"][key] = bucket["service"].get(key, ZERO) + price
             if treatment == "priced":
                 bucket["usage"] += price

@@ -15,7 +15,7 @@ from typing import Iterable, Mapping
 
 from pricing.fx import FxTable, MissingRate, period_of
 from pricing.hierarchy import Org, path_from_root
-from pricing.invoice import Invoice, assemble_invoice
+from pricing.invoice import Invoice, assemble_invoice, service_label
 from pricing.money import HUNDRED, ONE, ZERO, D, calc, ledger, round_line
 from pricing.plans import PRICED_CATEGORIES, Plan
 from pricing.rules import resolve
@@ -390,7 +390,7 @@ def _bill(period: date, orgs: Mapping[str, Org], plans: Mapping[str, Plan], fx: 
                     p.cost, p.pre_tier, t, price, buyer.currency, p.rate_buyer, price_buyer,
                     ledger(p.cost * p.rate_seller)))
                 if p.treatment in ("priced", "adjustment"):
-                    service_sums[(g.ProviderName, g.ServiceName)] += price_buyer
+                    service_sums[(g.ProviderName, service_label(g.ServiceName, g.ChargeClass))] += price_buyer
                 if p.treatment == "priced":
                     usage += price_buyer
                 if p.treatment == "passed_credit":

@@ -43,6 +43,13 @@ class Invoice:
     tier: TierResult | None = None
 
 
+def service_label(service: str, charge_class: str | None) -> str:
+    """The service part of a service line's key: provider corrections (FOCUS ChargeClass
+    'Correction': rows billed now that correct an earlier charge period) get a line of their
+    own, so an invoice shows what is new and what corrects the past."""
+    return f"{service} (correction)" if charge_class == "Correction" else service
+
+
 def _round(number: Decimal, currency: str) -> Decimal:
     """round_line, with −0.00 shown as 0.00 (DECIMAL columns have no negative zero)."""
     return round_line(number, currency) + ZERO

@@ -1,15 +1,15 @@
 -- fct_invoice_sums: what each draft invoice line adds up, before rounding (docs/pricing.md §7).
--- Returns one row per (seller, buyer, treatment, provider, service) of the run's TEMP TABLE
--- tmp_ledger with Σ x_PriceBuyer (buyer currency, unrounded) and the row count.
+-- Returns one row per (seller, buyer, treatment, provider, service, charge class) of the run's
+-- TEMP TABLE tmp_ledger with Σ x_PriceBuyer (buyer currency, unrounded) and the row count.
 -- Retained credits are not invoiced. No parameters.
 WITH ledger AS (
     SELECT * FROM tmp_ledger WHERE x_Treatment <> 'retained_credit'
 ),
 final AS (
     SELECT
-        x_SellerId, x_BuyerId, x_Treatment, ProviderName, ServiceName,
+        x_SellerId, x_BuyerId, x_Treatment, ProviderName, ServiceName, ChargeClass,
         sum(x_PriceBuyer) AS price, sum(x_RowCount) AS x_RowCount
     FROM ledger
     GROUP BY ALL
 )
-SELECT * FROM final ORDER BY x_SellerId, x_BuyerId, x_Treatment, ProviderName, ServiceName;
+SELECT * FROM final ORDER BY x_SellerId, x_BuyerId, x_Treatment, ProviderName, ServiceName, ChargeClass;

@@ -329,3 +329,11 @@ def test_late_data_for_an_issued_period_becomes_a_correction_on_the_next_invoice
     ingest_file(con, write_focus(tmp_path / "july.csv", july_rows), loaded_by="test")
     _, inv = bill(con, date(2026, 7, 1))
     assert not any(k.startswith("Correction") for k in inv["contoso"]["lines"])
+
+
+def test_provider_correction_rows_get_a_line_of_their_own(tmp_path):
+    rows = WORKLOAD + [focus_row(list_cost="-100.00", billed="-85.00", charge_class="Correction")]
+    con = make_store(tmp_path, two_tier(), rows)
+    _, inv = bill(con)
+    assert inv["contoso"]["lines"]["AWS AmazonEC2"] == d("5700.00")
+    assert inv["contoso"]["lines"]["AWS AmazonEC2 (correction)"] == d("-95.00")
