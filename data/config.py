@@ -1087,6 +1087,7 @@ def import_config(con, doc: ConfigDocument, *, imported_by: str = "cli") -> int:
     depth = _depths(doc)
     after = doc.to_json()
     with transaction(con):
+        _check_locked_rates(con, doc)
         previous = con.execute(sql("cfg_latest_document")).fetchone()
         version = con.execute(sql("cfg_next_version")).fetchone()[0]
         for table in ("cfg_delete_plan_rules", "cfg_delete_plans", "cfg_delete_account_mappings",
@@ -1127,6 +1128,24 @@ def import_config(con, doc: ConfigDocument, *, imported_by: str = "cli") -> int:
             f"{len(doc.organizations) + 1} organisations, {len(doc.account_mappings)} mappings, "
             f"{len(doc.plans)} plans, {len(doc.fx_rates)} FX rates, {len(doc.users)} users"])
     return int(version)
+
+
+def _check_locked_rates(con, doc: ConfigDocument) -> None:
+    """Rates of a period with issued invoices are locked: the new document must keep them."""
+    new = {(r.period, r.from_ccy, r.to_ccy): (n, r.rate) for n, r in enumerate(doc.fx_rates)}
+    issues = []
+    for period, from_ccy, to_ccy, rate in con.execute(sql("cfg_locked_fx_rates")).fetchall():
+        found = new.get((period, from_ccy, to_ccy))
+        if found is None:
+            issues.append(ConfigIssue("document", "fx_rates", (
+                f"the {from_ccy}->{to_ccy} rate of {period:%Y-%m} ({rate.normalize():f}) is locked because "
+                f"invoices of that period are issued; allowed: keep it in the document")))
+        elif found[1] != rate:
+            issues.append(ConfigIssue("document", f"fx_rates[{found[0]}].rate", (
+                f"{found[1]} would change the locked {from_ccy}->{to_ccy} rate of {period:%Y-%m}; "
+                f"invoices of that period are issued; allowed: {rate.normalize():f}")))
+    if issues:
+        raise ConfigError(issues)
 
 
 def current_config(con) -> ConfigDocument | None:

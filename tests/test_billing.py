@@ -337,3 +337,18 @@ def test_provider_correction_rows_get_a_line_of_their_own(tmp_path):
     _, inv = bill(con)
     assert inv["contoso"]["lines"]["AWS AmazonEC2"] == d("5700.00")
     assert inv["contoso"]["lines"]["AWS AmazonEC2 (correction)"] == d("-95.00")
+
+
+def test_fx_rates_of_an_issued_period_are_locked(tmp_path):
+    from data.config import ConfigError, import_config, parse_config
+    import yaml
+
+    cfg = two_tier(customer_ccy="EUR", fx=[{"period": "2026-05", "from": "USD", "to": "EUR", "rate": "0.9200"}])
+    con = make_store(tmp_path, cfg, WORKLOAD)
+    bill(con)
+    issue_invoices(con, P, issued_by="test")
+    cfg["fx_rates"][0]["rate"] = "0.9300"
+    with pytest.raises(ConfigError, match=r"fx_rates\[0\]\.rate.*locked USD->EUR rate of 2026-05.*allowed: 0.92"):
+        import_config(con, parse_config(yaml.safe_dump(cfg, sort_keys=False), source="t.yaml"))
+    cfg["fx_rates"][0]["rate"] = "0.92"          # the same rate, written differently, is fine
+    import_config(con, parse_config(yaml.safe_dump(cfg, sort_keys=False), source="t.yaml"))
