@@ -6,40 +6,12 @@
 --   $buyer_view BOOLEAN; filters, NULL = all: $period DATE, $buyer VARCHAR, $invoice_id BIGINT.
 -- Scope rule: as rpt_invoices: seller = $org (buyer in $customers) when $seller_view, or
 --   buyer = $org when $buyer_view.
-with runs as (
-    select x_Period, max(run_id) as run_id
-    from billing_runs
-    where status = 'ok'
-    group by x_Period
-),
-
-invoices_all as (
-    select * from invoices
+with current_invoices as (
+    select * from rpt_current_invoices
 ),
 
 lines as (
     select * from invoice_lines
-),
-
-issued as (
-    select * from invoices_all where status = 'issued'
-),
-
-drafts as (
-    select i.*
-    from invoices_all i
-    join runs r on r.x_Period = i.x_Period and r.run_id = i.run_id
-    where i.status = 'draft'
-      and not exists (
-          select 1 from issued s
-          where s.seller = i.seller and s.buyer = i.buyer and s.x_Period = i.x_Period
-      )
-),
-
-current_invoices as (
-    select * from issued
-    union all
-    select * from drafts
 ),
 
 scoped as (

@@ -1,48 +1,20 @@
 -- rpt_invoices: the current invoices a user may see, with both parties' names.
 -- Returns one row per invoice: invoice_id, run_id, x_Period, seller, seller_name, buyer,
 --   buyer_name, currency, status, number, subtotal, tax_rate_pct, tax, total, issued_at.
--- Current: every issued invoice, plus the drafts of the period's latest successful billing run
---   whose (seller, buyer, period) has no issued invoice (an issued invoice supersedes the draft).
+-- Current: the view rpt_current_invoices (migration 004): every issued invoice, plus the
+--   drafts of each period's latest successful run that no issued invoice supersedes.
 -- Parameters: $org VARCHAR (the user's organisation);
 --   $seller_view BOOLEAN (invoices $org issues); $customers VARCHAR[] (NULL = to every buyer,
 --   else only to these buyers: account managers); $buyer_view BOOLEAN (invoices $org receives);
 --   filters, NULL = all: $period DATE, $buyer VARCHAR, $invoice_id BIGINT.
 -- Scope rule: seller = $org (buyer in $customers) when $seller_view, or buyer = $org when
 --   $buyer_view. Never an invoice between two other organisations.
-with runs as (
-    select x_Period, max(run_id) as run_id
-    from billing_runs
-    where status = 'ok'
-    group by x_Period
-),
-
-invoices_all as (
-    select * from invoices
+with current_invoices as (
+    select * from rpt_current_invoices
 ),
 
 orgs as (
     select id, name from cfg_organizations
-),
-
-issued as (
-    select * from invoices_all where status = 'issued'
-),
-
-drafts as (
-    select i.*
-    from invoices_all i
-    join runs r on r.x_Period = i.x_Period and r.run_id = i.run_id
-    where i.status = 'draft'
-      and not exists (
-          select 1 from issued s
-          where s.seller = i.seller and s.buyer = i.buyer and s.x_Period = i.x_Period
-      )
-),
-
-current_invoices as (
-    select * from issued
-    union all
-    select * from drafts
 ),
 
 scoped as (

@@ -18,8 +18,8 @@ with runs as (
     group by x_Period
 ),
 
-invoices_all as (
-    select * from invoices where x_Period = $period::DATE
+current_invoices as (
+    select * from rpt_current_invoices where x_Period = $period::DATE
 ),
 
 lines_all as (
@@ -33,24 +33,9 @@ ledger_all as (
     where l.x_Period = $period::DATE
 ),
 
-issued as (
-    select * from invoices_all where status = 'issued'
-),
-
-drafts as (
-    select i.*
-    from invoices_all i
-    join runs r on r.x_Period = i.x_Period and r.run_id = i.run_id
-    where i.status = 'draft'
-      and not exists (
-          select 1 from issued s
-          where s.seller = i.seller and s.buyer = i.buyer and s.x_Period = i.x_Period
-      )
-),
-
 sold as (
     select *
-    from (select * from issued union all select * from drafts)
+    from current_invoices
     where seller = $org
       and ($customers::VARCHAR[] is null or list_contains($customers::VARCHAR[], buyer))
 ),
