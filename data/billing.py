@@ -282,17 +282,19 @@ def _draft_invoices(con, run_id, period, orgs, plans, tier_results, summary: Bil
         con.unregister("new_lines")
 
 
-def periods_to_reprice(con: duckdb.DuckDBPyConnection, ingest_ids: list[int]) -> list[date]:
-    """Billing periods to price again after the given deliveries: the periods they carry rows
-    for, and every later period that still has drafts (so corrections of issued invoices reach
-    the next invoice)."""
-    if not ingest_ids:
+def reprice_after_ingest(con: duckdb.DuckDBPyConnection, results, *,
+                         progress: Progress | None = None) -> list[BillingSummary]:
+    """Price again what new deliveries changed (DOMAIN §7: while a period is open, every ingest
+    re-prices it): the periods the loaded files touched, and every later period that still has
+    drafts, so that corrections of issued invoices reach the next invoice. Nothing happens
+    before a configuration is imported. `results` are data.ingest.IngestResult."""
+    if current_config(con) is None:
         return []
-    touched = [r[0] for r in run(con, "deliveries_periods", {"ingest_ids": ingest_ids})]
+    touched = sorted({p for r in results if r.status != "already_loaded" for p in r.periods})
     if not touched:
         return []
-    later = [r[0] for r in run(con, "run_later_open_periods", {"period": min(touched)})]
-    return sorted(set(touched) | set(later))
+    later = [r[0] for r in run(con, "run_later_open_periods", {"period": touched[0]})]
+    return [run_billing(con, p, progress=progress) for p in sorted(set(touched) | set(later))]
 
 
 def issue_invoices(con: duckdb.DuckDBPyConnection, period: date | str, *, seller: str | None = None,

@@ -1,0 +1,279 @@
+"""Tierline's headless door: the same functions the app uses, from a shell.
+
+    python cli.py ingest PATH...                 load FOCUS files or folders
+    python cli.py demo [--as-of DATE]            build the demo installation and bill it
+    python cli.py config import FILE | export    the configuration document (docs/config.md)
+    python cli.py bill --period YYYY-MM          price a period, draft its invoices
+    python cli.py issue --period YYYY-MM         issue the period's draft invoices
+    python cli.py report invoices|margins|reconcile --period YYYY-MM [--json]
+    python cli.py deliveries                     what was loaded
+    python cli.py users                          the configured sign-ins
+    python cli.py init-secrets                   create the sign-in cookie key if absent
+
+Every command takes --db (default: $TIERLINE_DB or data/tierline.duckdb). Exit status: 0 done,
+1 a problem with the input or the data (the message says what), 2 usage, 3 the store is busy.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+EXIT_INPUT, EXIT_USAGE, EXIT_BUSY = 1, 2, 3
+
+
+class TextProgress:
+    """A one-line progress bar on stderr (only when stderr is a terminal or --progress)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, fraction: float, message: str) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        done = int(max(0.0, min(1.0, fraction)) * width)
+        sys.stderr.write(f"\r[{'#' * done}{'.' * (width - done)}] {fraction * 100:5.1f}% {message[:60]:<60}")
+        if fraction >= 1.0:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _open(args):
+    from data.store import connect
+    return connect(args.db)
+
+
+def cmd_ingest(args) -> int:
+    from data.ingest import ingest_paths
+    con = _open(args)
+    results = ingest_paths(con, args.paths, loaded_by="cli", progress=TextProgress(args.progress))
+    for r in results:
+        extra = f" (replaced delivery {', '.join(map(str, r.replaced_ingest_ids))})" if r.replaced_ingest_ids else ""
+        print(f"{r.status:<15} {r.path}: {r.rows} rows, FOCUS {r.focus_version}{extra}")
+        for notice in r.notices:
+            print(f"  note: {notice}")
+    if args.bill:
+        from data.billing import reprice_after_ingest
+        for result in reprice_after_ingest(con, results, progress=TextProgress(args.progress)):
+            _print_run(result, args)
+            if not result.ok:
+                return EXIT_INPUT
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from data.billing import run_billing
+    from data.demo import build_demo
+    con = _open(args)
+    as_of = date.fromisoformat(args.as_of) if args.as_of else None
+    progress = TextProgress(args.progress)
+    summary = build_demo(con, as_of=as_of, seed=args.seed, rows=args.rows,
+                         out_dir=Path(args.out) if args.out else None, progress=progress)
+    print(f"demo: {summary.get('rows')} FOCUS rows in {len(summary.get('files', []))} files, "
+          f"{summary.get('customers')} customers, {summary.get('users')} users")
+    for period in summary["periods"]:
+        result = run_billing(con, period, progress=progress)
+        print(f"billed {period:%Y-%m}: run {result.run_id} {result.status}, "
+              f"{result.invoices_drafted} draft invoices")
+        if not result.ok:
+            _print_problems(result)
+            return EXIT_INPUT
+    return 0
+
+
+def cmd_config(args) -> int:
+    from data.config import export_config, import_config, load_config
+    con = _open(args)
+    if args.action == "import":
+        doc = load_config(args.file)
+        version = import_config(con, doc, imported_by="cli")
+        print(f"configuration imported as version {version}")
+    else:
+        text = export_config(con)
+        if args.out:
+            Path(args.out).write_text(text, encoding="utf-8")
+            print(f"configuration written to {args.out}")
+        else:
+            sys.stdout.write(text)
+    return 0
+
+
+def _print_problems(result) -> None:
+    for p in result.problems:
+        print(f"  cannot price {p['rows']} rows for {p['buyer']} ({p['billed_cost']} {p['currency']}): "
+              f"{p['detail']}", file=sys.stderr)
+
+
+def _bill(con, period, args) -> int:
+    from data.billing import run_billing
+    result = run_billing(con, period, progress=TextProgress(args.progress))
+    _print_run(result, args)
+    return 0 if result.ok else EXIT_INPUT
+
+
+def _print_run(result, args) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        print(f"run {result.run_id} for {result.period:%Y-%m}: {result.status}")
+        print(f"  rows priced {result.rows_priced}, unassigned {result.rows_unassigned}, "
+              f"could not price {result.rows_unpriced}")
+        for ccy, cost in sorted(result.unassigned_cost.items()):
+            print(f"  unassigned cost (nobody is billed for it): {cost.normalize():f} {ccy}")
+        for t in result.totals:
+            print(f"  {t['seller']:<24} {t['currency']} {t['invoices']:>5} invoices  "
+                  f"subtotal {t['subtotal']:>14}  tax {t['tax']:>12}  total {t['total']:>14}")
+        if result.invoices_kept_issued:
+            print(f"  {result.invoices_kept_issued} invoices already issued were left unchanged")
+    if not result.ok:
+        _print_problems(result)
+
+
+def cmd_bill(args) -> int:
+    from data.billing import parse_period
+    return _bill(_open(args), parse_period(args.period), args)
+
+
+def cmd_issue(args) -> int:
+    from data.billing import issue_invoices, parse_period
+    con = _open(args)
+    issued = issue_invoices(con, parse_period(args.period), seller=args.seller, issued_by="cli")
+    for number, buyer, total, ccy in issued:
+        print(f"issued {number} to {buyer}: {total} {ccy}")
+    if not issued:
+        print("nothing to issue: no draft invoices for that period")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from data.billing import parse_period
+    from queries import scope
+    con = _open(args)
+    who = scope.system_scope(con)
+    period = parse_period(args.period)
+    if args.kind == "invoices":
+        data = scope.invoice_report(con, who, period)
+    elif args.kind == "margins":
+        data = scope.margin_report(con, who, period)
+    else:
+        data = scope.reconciliation(con, who, period)
+    if args.json:
+        print(json.dumps(data, indent=2, default=str))
+    else:
+        for item in data:
+            print("  ".join(f"{k}={v}" for k, v in item.items() if k != "lines"))
+    return 0
+
+
+def cmd_deliveries(args) -> int:
+    from data.ingest import list_deliveries
+    for d in list_deliveries(_open(args)):
+        print(json.dumps(d, default=str))
+    return 0
+
+
+def cmd_users(args) -> int:
+    from queries import sql
+    for username, name, org, roles in _open(args).execute(sql("cfg_users_list")).fetchall():
+        print(f"    {username:<18} {roles:<22} {org:<20} {name}")
+    return 0
+
+
+def cmd_init_secrets(args) -> int:
+    from data.auth import ensure_cookie_key
+    path = Path(args.secrets)
+    created = ensure_cookie_key(path)
+    print(f"{'created' if created else 'kept'} the sign-in cookie key in {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cli.py", description="Tierline, headless.")
+    parser.add_argument("--db", help="store file (default: $TIERLINE_DB or data/tierline.duckdb)")
+    parser.add_argument("--progress", action="store_true", default=sys.stderr.isatty(),
+                        help="draw a progress bar on stderr (default: when it is a terminal)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="load FOCUS files (CSV, CSV.gz, Parquet) or folders")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--no-bill", dest="bill", action="store_false",
+                   help="do not re-price the periods the files touch")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("demo", help="build the demo installation and bill it")
+    p.add_argument("--as-of", help="anchor date YYYY-MM-DD (default: today)")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--rows", type=int, default=60000)
+    p.add_argument("--out", help="folder for the generated FOCUS files (default: data/demo_files)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("config", help="import or export the configuration document")
+    csub = p.add_subparsers(dest="action", required=True)
+    c = csub.add_parser("import")
+    c.add_argument("file")
+    c.set_defaults(func=cmd_config)
+    c = csub.add_parser("export")
+    c.add_argument("--out")
+    c.set_defaults(func=cmd_config)
+
+    p = sub.add_parser("bill", help="price a period and draft its invoices")
+    p.add_argument("--period", required=True, help="YYYY-MM")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_bill)
+
+    p = sub.add_parser("issue", help="issue a period's draft invoices (they never change again)")
+    p.add_argument("--period", required=True, help="YYYY-MM")
+    p.add_argument("--seller", help="only this seller's invoices")
+    p.set_defaults(func=cmd_issue)
+
+    p = sub.add_parser("report", help="machine-readable results")
+    p.add_argument("kind", choices=["invoices", "margins", "reconcile"])
+    p.add_argument("--period", required=True, help="YYYY-MM")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("deliveries", help="list what was loaded")
+    p.set_defaults(func=cmd_deliveries)
+
+    p = sub.add_parser("users", help="list the configured sign-ins (never their passwords)")
+    p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("init-secrets", help="create .streamlit/secrets.toml with a cookie key if absent")
+    p.add_argument("--secrets", default=str(ROOT / ".streamlit" / "secrets.toml"))
+    p.set_defaults(func=cmd_init_secrets)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from data.store import StoreBusy
+    args = build_parser().parse_args(argv)
+    known = _known_errors()
+    try:
+        return args.func(args)
+    except StoreBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    except known as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+
+
+def _known_errors() -> tuple[type[BaseException], ...]:
+    """User-facing error types: printed as one sentence, exit status 1."""
+    errors: list[type[BaseException]] = []
+    for module, name in (("data.ingest", "IngestError"), ("data.config", "ConfigError"),
+                         ("data.billing", "BillingError"), ("queries.scope", "ScopeError"),
+                         ("pricing.fx", "MissingRate")):
+        try:
+            errors.append(getattr(__import__(module, fromlist=[name]), name))
+        except (ImportError, AttributeError):
+            continue
+    return tuple(errors)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

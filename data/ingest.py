@@ -1,0 +1,565 @@
+"""FOCUS ingest: CSV (plain or gzip) and Parquet files into landing_focus, one transaction per file.
+
+How a file is loaded (docs/store.md has the user-facing story):
+
+1. The file's bytes are hashed (sha256). A file already in `deliveries` is `already_loaded`:
+   nothing changes.
+2. Its header is read through DuckDB's reader (table macro `ingest_file`, path bound as a
+   parameter), the FOCUS version detected from the column set (1.0–1.3) and the mandatory columns
+   checked. Columns outside the canonical landing_focus set are kept per row in `x_Extra` and listed
+   in `deliveries.dropped_columns`.
+3. One streaming `INSERT INTO landing_focus … SELECT` (queries/landing_insert.sql) types every row
+   set-based in DuckDB: strings stay strings (account IDs never become numbers), money and
+   quantities are CAST to DECIMAL(38,10), date/times become naive UTC, empty strings NULL.
+   The CAST is strict, so any bad value aborts the statement; only then does the slow path run
+   (queries/landing_diag_*.sql) to find the column, the first bad row and its value for the message.
+4. Charge categories and currency codes are checked on the few distinct values loaded, the
+   per-slice totals go to `delivery_slices`, and earlier active slices with the same
+   (ProviderName, BillingAccountId, x_Period) are replaced: their landing rows are deleted and the
+   slices marked `replaced` with `replaced_by` = the new delivery.
+
+Everything from step 3 on is one transaction (data.store.transaction): a bad file leaves nothing.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import re
+import threading
+import zlib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import duckdb
+
+from data.store import transaction
+from pricing.money import ISO_CURRENCIES
+from queries import sql
+
+Progress = Callable[[float, str], None]
+
+#: The FOCUS columns of landing_focus (everything but our x_ columns), in table order.
+CANONICAL_COLUMNS: tuple[str, ...] = (
+    "AvailabilityZone", "BilledCost", "BillingAccountId", "BillingAccountName", "BillingAccountType",
+    "BillingCurrency", "BillingPeriodEnd", "BillingPeriodStart", "CapacityReservationId",
+    "CapacityReservationStatus", "ChargeCategory", "ChargeClass", "ChargeDescription", "ChargeFrequency",
+    "ChargePeriodEnd", "ChargePeriodStart", "CommitmentDiscountCategory", "CommitmentDiscountId",
+    "CommitmentDiscountName", "CommitmentDiscountQuantity", "CommitmentDiscountStatus",
+    "CommitmentDiscountType", "CommitmentDiscountUnit", "ConsumedQuantity", "ConsumedUnit",
+    "ContractedCost", "ContractedUnitPrice", "EffectiveCost", "HostProviderName", "InvoiceId",
+    "InvoiceIssuerName", "ListCost", "ListUnitPrice", "PricingCategory", "PricingCurrency",
+    "PricingQuantity", "PricingUnit", "ProviderName", "PublisherName", "RegionId", "RegionName",
+    "ResourceId", "ResourceName", "ResourceType", "ServiceCategory", "ServiceName", "ServiceProviderName",
+    "ServiceSubcategory", "SkuId", "SkuMeter", "SkuPriceId", "SubAccountId", "SubAccountName",
+    "SubAccountType", "Tags",
+)
+
+#: Columns a file must have (ProviderName may instead come from the 1.3 ServiceProviderName).
+MANDATORY_COLUMNS: tuple[str, ...] = (
+    "BilledCost", "BillingAccountId", "BillingCurrency", "BillingPeriodEnd", "BillingPeriodStart",
+    "ChargeCategory", "ChargePeriodEnd", "ChargePeriodStart", "ContractedCost", "EffectiveCost",
+    "ListCost", "ServiceCategory", "ServiceName",
+)
+
+CHARGE_CATEGORIES: tuple[str, ...] = ("Usage", "Purchase", "Tax", "Credit", "Adjustment")
+
+#: Newest first: a file is the first version whose marker columns it has (1.0 otherwise).
+VERSION_MARKERS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("1.3", frozenset({"ServiceProviderName", "HostProviderName"})),
+    ("1.2", frozenset({"InvoiceId", "PricingCurrency", "BillingAccountType"})),
+    ("1.1", frozenset({"SkuMeter", "ServiceSubcategory", "CommitmentDiscountQuantity"})),
+)
+
+FILE_PATTERNS: tuple[str, ...] = (".csv", ".csv.gz", ".parquet")
+
+_CSV_SNIFF_BYTES = 64 * 1024
+_HASH_CHUNK = 4 * 1024 * 1024
+_INGEST_LOCK = threading.RLock()   # one ingest at a time per process (app poller + page uploads)
+
+# Progress budget of one file: hashing, the streaming load, checks/totals, replacement.
+_P_HASHED, _P_LOADED, _P_CHECKED = 0.05, 0.90, 0.95
+
+
+class IngestError(Exception):
+    """A file could not be ingested. str(e) is the one user-facing message (it names the file).
+
+    `results` holds the files an `ingest_paths` call loaded before the bad one (they stay loaded).
+    """
+
+    def __init__(self, message: str, *, results: Sequence["IngestResult"] = ()):
+        super().__init__(message)
+        self.results: tuple[IngestResult, ...] = tuple(results)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    path: str
+    status: str                        # "loaded" | "already_loaded" | "replaced"
+    ingest_id: int | None
+    rows: int
+    focus_version: str
+    replaced_ingest_ids: tuple[int, ...] = ()
+    notices: tuple[str, ...] = ()
+    periods: tuple[date, ...] = field(default=())   # billing periods the delivery touched (x_Period)
+
+
+class _BadValues(Exception):
+    """Internal: a check after the load found a bad value; the diagnosis names the row."""
+
+
+# ---------------------------------------------------------------------------------------------
+# public API
+
+def ingest_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *, loaded_by: str = "cli",
+                progress: Progress | None = None) -> IngestResult:
+    """Load one FOCUS file (CSV, CSV.gz or Parquet) in one transaction. Raises IngestError."""
+    with _INGEST_LOCK:
+        return _ingest_file(con, Path(path), str(path), loaded_by, _Reporter(progress))
+
+
+def ingest_paths(con: duckdb.DuckDBPyConnection, paths: str | os.PathLike | Iterable[str | os.PathLike], *,
+                 loaded_by: str = "cli", progress: Progress | None = None) -> list[IngestResult]:
+    """Load files and folders (recursively: *.csv, *.csv.gz, *.parquet), each file in its own
+    transaction, in path order. On the first bad file raise IngestError; the files before it stay
+    loaded (the message says which) and are in `error.results`."""
+    files = expand_paths(paths)
+    sizes = [_size(f) for f in files]
+    total = float(sum(sizes)) or 1.0
+    reporter = _Reporter(progress)
+    results: list[IngestResult] = []
+    done_bytes = 0
+    for number, (file, size) in enumerate(zip(files, sizes), start=1):
+        prefix = f"[{number}/{len(files)}] {file.name}: " if len(files) > 1 else f"{file.name}: "
+        base, share = done_bytes / total, size / total
+
+        def sub(fraction: float, message: str, base=base, share=share, prefix=prefix) -> None:
+            reporter(base + share * fraction, prefix + message)
+
+        try:
+            results.append(ingest_file(con, file, loaded_by=loaded_by, progress=sub if progress else None))
+        except IngestError as exc:
+            raise IngestError(_with_partial_note(str(exc), results, files[number:]), results=results) from exc
+        done_bytes += size
+    if reporter.last < 1.0:
+        reporter(1.0, f"done: {len(results)} file(s), {sum(r.rows for r in results):,} rows")
+    return results
+
+
+def list_deliveries(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every delivery, newest first, as dicts: id, file, path, loaded_at (UTC), loaded_by, version,
+    format, rows, sha256, dropped_columns, notes, status ('active' | 'partly replaced' | 'replaced'),
+    active_rows, replaced_by (ids), totals {currency: {rows, ListCost, BilledCost, EffectiveCost,
+    ContractedCost}} (Decimal, as delivered)."""
+    cur = con.execute(sql("deliveries_list"))
+    names = [d[0] for d in cur.description]
+    out = [dict(zip(names, row)) for row in cur.fetchall()]
+    totals: dict[int, dict[str, dict]] = {}
+    for ingest_id, currency, rows, list_cost, billed, effective, contracted in con.execute(
+            sql("deliveries_totals")).fetchall():
+        totals.setdefault(ingest_id, {})[currency] = {
+            "rows": rows, "ListCost": list_cost, "BilledCost": billed,
+            "EffectiveCost": effective, "ContractedCost": contracted,
+        }
+    for item in out:
+        item["dropped_columns"] = list(item["dropped_columns"] or [])
+        item["replaced_by"] = list(item["replaced_by"] or [])
+        item["totals"] = totals.get(item["id"], {})
+    return out
+
+
+def detect_version(columns: Iterable[str]) -> str:
+    """FOCUS version of a Cost and Usage header: '1.3', '1.2', '1.1' or '1.0'."""
+    present = {c.lower() for c in columns}
+    for version, markers in VERSION_MARKERS:
+        if any(m.lower() in present for m in markers):
+            return version
+    return "1.0"
+
+
+def expand_paths(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
+    """Files to ingest: given files as they are, folders searched recursively for *.csv, *.csv.gz
+    and *.parquet (hidden files skipped), in path order. Raises IngestError when a path does not
+    exist or nothing is found."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    files: list[Path] = []
+    given = [Path(p) for p in paths]
+    for p in given:
+        if p.is_dir():
+            found = sorted(
+                f for f in p.rglob("*")
+                if f.is_file() and is_focus_file_name(f.name)
+                and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
+            files.extend(found)
+        elif p.exists():
+            files.append(p)
+        else:
+            raise IngestError(f"{p}: no such file or folder")
+    if not files:
+        where = ", ".join(str(p) for p in given) or "(no paths given)"
+        raise IngestError(f"no FOCUS files (*.csv, *.csv.gz, *.parquet) found in {where}")
+    unique: list[Path] = []
+    seen: set[Path] = set()
+    for f in files:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique
+
+
+def is_focus_file_name(name: str) -> bool:
+    lower = name.lower()
+    return not lower.startswith(".") and lower.endswith(FILE_PATTERNS)
+
+
+# ---------------------------------------------------------------------------------------------
+# one file
+
+def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, shown: str, loaded_by: str,
+                 report: "_Reporter") -> IngestResult:
+    if not path.exists():
+        raise IngestError(f"{shown}: no such file")
+    if path.is_dir():
+        raise IngestError(f"{shown}: is a folder (ingest_paths loads folders)")
+    file_format, compression = _sniff_format(path, shown)
+
+    report(0.0, "hashing")
+    digest = _sha256(path, report)
+    found = con.execute(sql("deliveries_by_sha256"), {"sha256": digest}).fetchone()
+    if found:
+        report(1.0, f"already loaded as delivery {found[0]}")
+        return IngestResult(path=shown, status="already_loaded", ingest_id=int(found[0]), rows=int(found[1]),
+                            focus_version=found[2], notices=(f"same content as delivery {found[0]}",))
+
+    params = {"path": str(path), "compression": compression}
+    _define_macros(con, file_format)
+    columns = _read_header(con, params, shown, file_format)
+    version, extra, notices = _check_header(columns, shown)
+
+    report(_P_HASHED, "loading rows")
+    try:
+        with transaction(con):
+            ingest_id = int(con.execute(sql("deliveries_next_id")).fetchone()[0])
+            row = _execute_with_progress(
+                con, sql("landing_insert"),
+                {**params, "ingest_id": ingest_id, "source_file": path.name},
+                report, _P_HASHED, _P_LOADED, "loading rows")
+            rows = int(row[0]) if row else 0
+            if rows == 0:
+                raise IngestError(f"{shown}: the file has no data rows (only a header); nothing was stored")
+            report(_P_LOADED, f"checking {rows:,} rows")
+            _check_codes(con, ingest_id)
+            con.execute(sql("deliveries_slices_insert"), {"ingest_id": ingest_id})
+            report(_P_CHECKED, "replacing earlier deliveries")
+            overlaps = con.execute(sql("deliveries_overlaps"), {"ingest_id": ingest_id}).fetchall()
+            replaced_ids: tuple[int, ...] = ()
+            if overlaps:
+                con.execute(sql("landing_delete_replaced"), {"ingest_id": ingest_id})
+                con.execute(sql("deliveries_mark_replaced"), {"ingest_id": ingest_id})
+                replaced_ids = tuple(sorted({int(o[0]) for o in overlaps}))
+                notices.append(_replacement_notice(overlaps))
+            periods = tuple(r[0] for r in con.execute(
+                sql("deliveries_slice_periods"), {"ingest_id": ingest_id}).fetchall())
+            con.execute(sql("deliveries_insert"), {
+                "ingest_id": ingest_id, "file_name": path.name, "file_path": str(path.resolve()),
+                "sha256": digest, "focus_version": version, "file_format": file_format,
+                "loaded_by": loaded_by, "row_count": rows, "dropped_columns": list(extra),
+                "notes": "\n".join(notices) or None,
+            })
+    except IngestError:
+        raise
+    except (duckdb.Error, _BadValues) as exc:
+        raise IngestError(_diagnose(con, params, shown, file_format, exc)) from exc
+    finally:
+        _drop_scratch(con)
+
+    status = "replaced" if replaced_ids else "loaded"
+    report(1.0, f"{status}: {rows:,} rows (delivery {ingest_id})")
+    return IngestResult(path=shown, status=status, ingest_id=ingest_id, rows=rows, focus_version=version,
+                        replaced_ingest_ids=replaced_ids, notices=tuple(notices), periods=periods)
+
+
+def _sniff_format(path: Path, shown: str) -> tuple[str, str]:
+    """(file_format, csv compression) from the name, confirmed by the first bytes."""
+    name = path.name.lower()
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(_CSV_SNIFF_BYTES)
+    except OSError as exc:
+        raise IngestError(f"{shown}: cannot be read ({exc.strerror or exc})") from exc
+    if size == 0:
+        raise IngestError(f"{shown}: the file is empty; nothing was stored")
+    if name.endswith(".parquet"):
+        if head[:4] != b"PAR1":
+            raise IngestError(f"{shown}: is named .parquet but is not a Parquet file; nothing was stored")
+        return "parquet", "none"
+    if name.endswith(".csv.gz"):
+        if head[:2] != b"\x1f\x8b":
+            raise IngestError(f"{shown}: is named .csv.gz but is not gzip-compressed; nothing was stored")
+        try:
+            with gzip.open(path, "rb") as fh:
+                text = fh.read(_CSV_SNIFF_BYTES)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise IngestError(f"{shown}: is not a valid gzip file ({exc}); nothing was stored") from exc
+        _check_text(text, shown)
+        return "csv.gz", "gzip"
+    if name.endswith(".csv"):
+        if head[:2] == b"\x1f\x8b":
+            raise IngestError(f"{shown}: is gzip-compressed; name it .csv.gz. Nothing was stored")
+        if head[:4] == b"PAR1":
+            raise IngestError(f"{shown}: is a Parquet file; name it .parquet. Nothing was stored")
+        _check_text(head, shown)
+        return "csv", "none"
+    raise IngestError(f"{shown}: not a FOCUS file Tierline reads (expected .csv, .csv.gz or .parquet); "
+                      f"nothing was stored")
+
+
+def _check_text(head: bytes, shown: str) -> None:
+    if not head.strip():
+        raise IngestError(f"{shown}: the file is empty; nothing was stored")
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise IngestError(f"{shown}: is UTF-16 encoded; save it as UTF-8 CSV. Nothing was stored")
+    if head[:4] == b"PK\x03\x04":
+        raise IngestError(f"{shown}: is a ZIP/Excel file, not a CSV; export it as CSV. Nothing was stored")
+    if b"\x00" in head:
+        raise IngestError(f"{shown}: is not a text CSV file (it contains binary data); nothing was stored")
+
+
+def _sha256(path: Path, report: "_Reporter") -> str:
+    h = hashlib.sha256()
+    size = max(_size(path), 1)
+    done = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(_HASH_CHUNK):
+            h.update(chunk)
+            done += len(chunk)
+            if size > 64 * _HASH_CHUNK:
+                report(_P_HASHED * done / size, "hashing")
+    return h.hexdigest()
+
+
+def _define_macros(con: duckdb.DuckDBPyConnection, file_format: str) -> None:
+    con.execute(sql("landing_macro_ts"))
+    con.execute(sql("landing_macro_try_ts"))
+    con.execute(sql("landing_macro_parquet" if file_format == "parquet" else "landing_macro_csv"))
+    con.execute(sql("landing_macro_src"))
+
+
+def _read_header(con: duckdb.DuckDBPyConnection, params: dict, shown: str, file_format: str) -> list[str]:
+    try:
+        return [r[0] for r in con.execute(sql("landing_file_columns"), params).fetchall()]
+    except duckdb.Error as exc:
+        raise IngestError(f"{shown}: {_reader_problem(exc, file_format)}; nothing was stored") from exc
+
+
+def _check_header(columns: list[str], shown: str) -> tuple[str, list[str], list[str]]:
+    """(version, extra columns, notices) — or IngestError for a header that is not FOCUS Cost and Usage."""
+    lower = {c.lower(): c for c in columns}
+    if "contractcommitmentid" in lower and "billedcost" not in lower:
+        raise IngestError(f"{shown}: is a FOCUS Contract Commitment dataset; Tierline ingests Cost and "
+                          f"Usage files only. Nothing was stored")
+    missing = [c for c in MANDATORY_COLUMNS if c.lower() not in lower]
+    if "providername" not in lower and "serviceprovidername" not in lower:
+        missing.insert(0, "ProviderName")
+    if missing:
+        hint = ""
+        if len(columns) == 1 and re.search(r"[;\t|]", columns[0]):
+            hint = " The header has a single column: FOCUS CSV files must be comma-separated."
+        elif len(missing) >= len(MANDATORY_COLUMNS):
+            shown_cols = ", ".join(columns[:5]) + (", …" if len(columns) > 5 else "")
+            hint = f" Is it a FOCUS Cost and Usage file? Its columns: {shown_cols}."
+        raise IngestError(f"{shown}: missing mandatory FOCUS column{'s' if len(missing) > 1 else ''} "
+                          f"{', '.join(missing)}.{hint} Nothing was stored")
+    canonical = {c.lower() for c in CANONICAL_COLUMNS}
+    extra = [c for c in columns if c.lower() not in canonical]
+    notices: list[str] = []
+    if extra:
+        notices.append(f"{len(extra)} column{'s' if len(extra) > 1 else ''} outside the canonical FOCUS set "
+                       f"kept in x_Extra: {', '.join(extra)}")
+    for old, new in (("ProviderName", "ServiceProviderName"), ("PublisherName", "HostProviderName")):
+        if old.lower() not in lower and new.lower() in lower:
+            notices.append(f"{old} filled from {new} (the file has no {old} column)")
+    return detect_version(columns), extra, notices
+
+
+def _check_codes(con: duckdb.DuckDBPyConnection, ingest_id: int) -> None:
+    for category, billing_ccy, pricing_ccy in con.execute(sql("landing_codes"), {"ingest_id": ingest_id}).fetchall():
+        if category not in CHARGE_CATEGORIES or billing_ccy not in ISO_CURRENCIES or (
+                pricing_ccy is not None and pricing_ccy not in ISO_CURRENCIES):
+            raise _BadValues(f"bad code: {category!r} {billing_ccy!r} {pricing_ccy!r}")
+
+
+def _replacement_notice(overlaps: list[tuple]) -> str:
+    parts = [f"{provider} {account} {period:%Y-%m} ({rows:,} rows of delivery {old})"
+             for old, provider, account, period, rows in overlaps[:5]]
+    more = f" and {len(overlaps) - 5} more" if len(overlaps) > 5 else ""
+    return "re-delivery: replaced " + "; ".join(parts) + more
+
+
+def _drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.execute(sql("landing_diag_drop"))
+    except duckdb.Error:
+        pass
+
+
+# ---------------------------------------------------------------------------------------------
+# diagnosis: only after a failed load
+
+_PROBLEM_TEXT = {
+    "missing": "is empty (a value is mandatory)",
+    "number": "is not a decimal number",
+    "timestamp": "is not an ISO-8601 date/time",
+    "json": "is not valid JSON",
+    "charge_category": "is not a FOCUS ChargeCategory (allowed: " + ", ".join(CHARGE_CATEGORIES) + ")",
+    "currency": "is not an ISO 4217 currency code",
+}
+
+
+def _diagnose(con: duckdb.DuckDBPyConnection, params: dict, shown: str, file_format: str,
+              exc: BaseException) -> str:
+    """The one message for a failed load: the first bad value (column, row, value), else the
+    reader's complaint, else DuckDB's own first line."""
+    if not _is_value_error(exc):
+        return f"{shown}: {_reader_problem(exc, file_format)}; nothing was stored"
+    try:
+        con.execute(sql("landing_diag_stage"), params)
+    except duckdb.Error as reader_exc:
+        _drop_scratch(con)
+        return f"{shown}: {_reader_problem(reader_exc, file_format)}; nothing was stored"
+    try:
+        problems = con.execute(sql("landing_diag_problems"),
+                               {"currencies": sorted(ISO_CURRENCIES)}).fetchall()
+    finally:
+        _drop_scratch(con)
+    if not problems:
+        return f"{shown}: could not be loaded: {_first_line(exc)}; nothing was stored"
+    col, problem, bad_rows, first_row, example = problems[0]
+    value = "" if example is None else f": {_show_value(example)}"
+    others = f" ({bad_rows:,} rows affected)" if bad_rows > 1 else ""
+    return (f"{shown}: column {col} {_PROBLEM_TEXT[problem]} in row {first_row:,}"
+            f"{value}{others}. Rows are counted from 1 after the header. Nothing was stored")
+
+
+def _is_value_error(exc: BaseException) -> bool:
+    """A bad value (conversion, NOT NULL, our code checks) rather than an unreadable file."""
+    return isinstance(exc, (_BadValues, duckdb.ConversionException, duckdb.ConstraintException)) or (
+        str(exc).startswith(("Conversion Error", "Constraint Error")))
+
+
+def _show_value(value: str) -> str:
+    return repr(value if len(value) <= 60 else value[:57] + "...")
+
+
+def _reader_problem(exc: BaseException, file_format: str) -> str:
+    text = str(exc)
+    if file_format == "parquet":
+        return f"could not be read as Parquet ({_first_line(exc)})"
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return f"could not be loaded ({_first_line(exc)})"
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    if "not utf-8 encoded" in text.lower() or "invalid unicode" in text.lower():
+        where = f" (line {line.group(1)})" if line else ""
+        return f"is not UTF-8 encoded text{where}; save it as UTF-8 CSV"
+    if "sniffing file" in text or "detect the CSV parsing dialect" in text:
+        return ("could not be parsed as a comma-separated CSV with a header (rows with a different "
+                "number of fields than the header, or broken quoting)")
+    if line:
+        reason = _csv_reason(text)
+        return f"malformed CSV at line {line.group(1)}: {reason}"
+    return f"could not be read as CSV ({_first_line(exc)})"
+
+
+def _csv_reason(text: str) -> str:
+    counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    if counts:
+        return f"the header has {counts.group(1)} fields but this row has {counts.group(2)}"
+    lines = [ln.strip() for ln in text.splitlines()]
+    for ln in lines[1:]:
+        if ln and not ln.startswith(("Original Line", "Possible", "file =", "CSV Error")):
+            return ln.rstrip(".")
+    return "unreadable row"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return re.sub(r"^[A-Za-z ]*Error: ", "", text)
+
+
+def _with_partial_note(message: str, loaded: list[IngestResult], not_tried: Sequence[Path]) -> str:
+    notes = []
+    if loaded:
+        names = ", ".join(Path(r.path).name for r in loaded[:5]) + (" …" if len(loaded) > 5 else "")
+        notes.append(f"the {len(loaded)} file{'s' if len(loaded) > 1 else ''} before it stay loaded ({names})")
+    if not_tried:
+        notes.append(f"{len(not_tried)} file{'s' if len(not_tried) > 1 else ''} after it were not tried")
+    return message + (" — " + "; ".join(notes) + "." if notes else "")
+
+
+# ---------------------------------------------------------------------------------------------
+# progress
+
+class _Reporter:
+    """Wraps the caller's progress callback: fractions clamped to [0, 1] and never decreasing."""
+
+    def __init__(self, callback: Progress | None):
+        self.callback = callback
+        self.last = 0.0
+
+    @property
+    def active(self) -> bool:
+        return self.callback is not None
+
+    def __call__(self, fraction: float, message: str) -> None:
+        if self.callback is None:
+            return
+        fraction = min(1.0, max(self.last, fraction))
+        self.last = fraction
+        self.callback(fraction, message)
+
+
+def _execute_with_progress(con: duckdb.DuckDBPyConnection, query: str, params: dict, report: _Reporter,
+                           lo: float, hi: float, label: str) -> tuple | None:
+    """Run one long statement; with a progress callback, run it on a worker thread and report
+    DuckDB's query progress from this thread (so UI callbacks stay on the caller's thread)."""
+    if not report.active:
+        return con.execute(query, params).fetchone()
+    con.execute(sql("landing_progress_on"))
+    con.execute(sql("landing_progress_print_off"))
+    outcome: dict = {}
+
+    def work() -> None:
+        try:
+            outcome["row"] = con.execute(query, params).fetchone()
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name="tierline-ingest", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.25)
+            pct = con.query_progress()
+            if pct is not None and pct >= 0:
+                report(lo + (hi - lo) * min(pct, 100.0) / 100.0, label)
+    except BaseException:
+        con.interrupt()
+        worker.join()
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("row")
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+

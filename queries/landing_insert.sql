@@ -1,0 +1,89 @@
+-- landing_insert: loads every row of table macro ingest_src (landing_macro_src) into landing_focus as
+-- delivery $ingest_id, in one streaming pass: money and quantities CAST to DECIMAL(38,10),
+-- date/times to naive UTC (x_focus_ts), Tags to JSON, empty strings to NULL; ProviderName and
+-- ServiceProviderName (and PublisherName and HostProviderName) filled from each other when one is
+-- missing; x_Period = month of BillingPeriodStart; the file's non-canonical columns packed into
+-- x_Extra (a JSON object, NULL when there are none). Strict: any value that does not convert, or a
+-- missing mandatory value, raises and the caller rolls back and runs landing_diag_* for the message.
+-- Returns the number of rows inserted. Parameters: $path VARCHAR (the file), $compression VARCHAR
+-- (none | gzip; CSV only), $ingest_id BIGINT, $source_file VARCHAR (stored in x_SourceFile).
+INSERT INTO landing_focus BY NAME
+SELECT
+    s.*,
+    date_trunc('month', s.BillingPeriodStart)::DATE AS x_Period,
+    $ingest_id::BIGINT AS x_IngestId,
+    $source_file::VARCHAR AS x_SourceFile
+FROM (
+    SELECT
+        NULLIF(AvailabilityZone, '') AS AvailabilityZone,
+        CAST(NULLIF(BilledCost, '') AS DECIMAL(38,10)) AS BilledCost,
+        NULLIF(BillingAccountId, '') AS BillingAccountId,
+        NULLIF(BillingAccountName, '') AS BillingAccountName,
+        NULLIF(BillingAccountType, '') AS BillingAccountType,
+        NULLIF(BillingCurrency, '') AS BillingCurrency,
+        x_focus_ts(BillingPeriodEnd) AS BillingPeriodEnd,
+        x_focus_ts(BillingPeriodStart) AS BillingPeriodStart,
+        NULLIF(CapacityReservationId, '') AS CapacityReservationId,
+        NULLIF(CapacityReservationStatus, '') AS CapacityReservationStatus,
+        NULLIF(ChargeCategory, '') AS ChargeCategory,
+        NULLIF(ChargeClass, '') AS ChargeClass,
+        NULLIF(ChargeDescription, '') AS ChargeDescription,
+        NULLIF(ChargeFrequency, '') AS ChargeFrequency,
+        x_focus_ts(ChargePeriodEnd) AS ChargePeriodEnd,
+        x_focus_ts(ChargePeriodStart) AS ChargePeriodStart,
+        NULLIF(CommitmentDiscountCategory, '') AS CommitmentDiscountCategory,
+        NULLIF(CommitmentDiscountId, '') AS CommitmentDiscountId,
+        NULLIF(CommitmentDiscountName, '') AS CommitmentDiscountName,
+        CAST(NULLIF(CommitmentDiscountQuantity, '') AS DECIMAL(38,10)) AS CommitmentDiscountQuantity,
+        NULLIF(CommitmentDiscountStatus, '') AS CommitmentDiscountStatus,
+        NULLIF(CommitmentDiscountType, '') AS CommitmentDiscountType,
+        NULLIF(CommitmentDiscountUnit, '') AS CommitmentDiscountUnit,
+        CAST(NULLIF(ConsumedQuantity, '') AS DECIMAL(38,10)) AS ConsumedQuantity,
+        NULLIF(ConsumedUnit, '') AS ConsumedUnit,
+        CAST(NULLIF(ContractedCost, '') AS DECIMAL(38,10)) AS ContractedCost,
+        CAST(NULLIF(ContractedUnitPrice, '') AS DECIMAL(38,10)) AS ContractedUnitPrice,
+        CAST(NULLIF(EffectiveCost, '') AS DECIMAL(38,10)) AS EffectiveCost,
+        COALESCE(NULLIF(HostProviderName, ''), NULLIF(PublisherName, '')) AS HostProviderName,
+        NULLIF(InvoiceId, '') AS InvoiceId,
+        NULLIF(InvoiceIssuerName, '') AS InvoiceIssuerName,
+        CAST(NULLIF(ListCost, '') AS DECIMAL(38,10)) AS ListCost,
+        CAST(NULLIF(ListUnitPrice, '') AS DECIMAL(38,10)) AS ListUnitPrice,
+        NULLIF(PricingCategory, '') AS PricingCategory,
+        NULLIF(PricingCurrency, '') AS PricingCurrency,
+        CAST(NULLIF(PricingQuantity, '') AS DECIMAL(38,10)) AS PricingQuantity,
+        NULLIF(PricingUnit, '') AS PricingUnit,
+        COALESCE(NULLIF(ProviderName, ''), NULLIF(ServiceProviderName, '')) AS ProviderName,
+        COALESCE(NULLIF(PublisherName, ''), NULLIF(HostProviderName, '')) AS PublisherName,
+        NULLIF(RegionId, '') AS RegionId,
+        NULLIF(RegionName, '') AS RegionName,
+        NULLIF(ResourceId, '') AS ResourceId,
+        NULLIF(ResourceName, '') AS ResourceName,
+        NULLIF(ResourceType, '') AS ResourceType,
+        NULLIF(ServiceCategory, '') AS ServiceCategory,
+        NULLIF(ServiceName, '') AS ServiceName,
+        COALESCE(NULLIF(ServiceProviderName, ''), NULLIF(ProviderName, '')) AS ServiceProviderName,
+        NULLIF(ServiceSubcategory, '') AS ServiceSubcategory,
+        NULLIF(SkuId, '') AS SkuId,
+        NULLIF(SkuMeter, '') AS SkuMeter,
+        NULLIF(SkuPriceId, '') AS SkuPriceId,
+        NULLIF(SubAccountId, '') AS SubAccountId,
+        NULLIF(SubAccountName, '') AS SubAccountName,
+        NULLIF(SubAccountType, '') AS SubAccountType,
+        CAST(NULLIF(Tags, '') AS JSON) AS Tags,
+        NULLIF(to_json(struct_pack(*COLUMNS(* EXCLUDE (
+            AvailabilityZone, BilledCost, BillingAccountId, BillingAccountName,
+            BillingAccountType, BillingCurrency, BillingPeriodEnd, BillingPeriodStart,
+            CapacityReservationId, CapacityReservationStatus, ChargeCategory, ChargeClass,
+            ChargeDescription, ChargeFrequency, ChargePeriodEnd, ChargePeriodStart,
+            CommitmentDiscountCategory, CommitmentDiscountId, CommitmentDiscountName,
+            CommitmentDiscountQuantity, CommitmentDiscountStatus, CommitmentDiscountType,
+            CommitmentDiscountUnit, ConsumedQuantity, ConsumedUnit, ContractedCost,
+            ContractedUnitPrice, EffectiveCost, HostProviderName, InvoiceId, InvoiceIssuerName,
+            ListCost, ListUnitPrice, PricingCategory, PricingCurrency, PricingQuantity,
+            PricingUnit, ProviderName, PublisherName, RegionId, RegionName, ResourceId,
+            ResourceName, ResourceType, ServiceCategory, ServiceName, ServiceProviderName,
+            ServiceSubcategory, SkuId, SkuMeter, SkuPriceId, SubAccountId, SubAccountName,
+            SubAccountType, Tags
+        )))), '{}') AS x_Extra
+    FROM ingest_src($path, $compression)
+) s
