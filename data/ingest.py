@@ -94,10 +94,14 @@ class IngestError(Exception):
         self.results: tuple[IngestResult, ...] = tuple(results)
 
 
+class OtherFocusDataset(IngestError):
+    """The file is FOCUS, but another dataset than Cost and Usage (e.g. Contract Commitment)."""
+
+
 @dataclass(frozen=True)
 class IngestResult:
     path: str
-    status: str                        # "loaded" | "already_loaded" | "replaced"
+    status: str                        # "loaded" | "already_loaded" | "replaced" | "skipped"
     ingest_id: int | None
     rows: int
     focus_version: str
@@ -124,7 +128,13 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: str | os.PathLike | Iter
                  loaded_by: str = "cli", progress: Progress | None = None) -> list[IngestResult]:
     """Load files and folders (recursively: *.csv, *.csv.gz, *.parquet), each file in its own
     transaction, in path order. On the first bad file raise IngestError; the files before it stay
-    loaded (the message says which) and are in `error.results`."""
+    loaded (the message says which) and are in `error.results`. A file found in a folder that is
+    another FOCUS dataset (a provider's Contract Commitment export beside its costs) is skipped
+    with a notice; named on its own, it is an error."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    paths = list(paths)
+    named = {Path(p).resolve() for p in paths if not Path(p).is_dir()}
     files = expand_paths(paths)
     sizes = [_size(f) for f in files]
     total = float(sum(sizes)) or 1.0
@@ -140,6 +150,10 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: str | os.PathLike | Iter
 
         try:
             results.append(ingest_file(con, file, loaded_by=loaded_by, progress=sub if progress else None))
+        except OtherFocusDataset as exc:
+            if file.resolve() in named:
+                raise IngestError(_with_partial_note(str(exc), results, files[number:]), results=results) from exc
+            results.append(IngestResult(str(file), "skipped", None, 0, "", notices=(str(exc),)))
         except IngestError as exc:
             raise IngestError(_with_partial_note(str(exc), results, files[number:]), results=results) from exc
         done_bytes += size
@@ -362,7 +376,7 @@ def _check_header(columns: list[str], shown: str) -> tuple[str, list[str], list[
     """(version, extra columns, notices) — or IngestError for a header that is not FOCUS Cost and Usage."""
     lower = {c.lower(): c for c in columns}
     if "contractcommitmentid" in lower and "billedcost" not in lower:
-        raise IngestError(f"{shown}: is a FOCUS Contract Commitment dataset; Tierline ingests Cost and "
+        raise OtherFocusDataset(f"{shown}: is a FOCUS Contract Commitment dataset; Tierline ingests Cost and "
                           f"Usage files only. Nothing was stored")
     missing = [c for c in MANDATORY_COLUMNS if c.lower() not in lower]
     if "providername" not in lower and "serviceprovidername" not in lower:

@@ -104,9 +104,15 @@ def test_toolkit_file_as_gzip_and_parquet(store, tmp_path):
     assert store.execute("SELECT count(*) FROM landing_focus").fetchone()[0] == n   # the parquet replaced the gzip
 
 
-def test_toolkit_output_folder_names_the_contract_commitment_file(store, tmp_path):
-    """A 1.3 output folder also holds a Contract Commitment dataset, which is not Cost and Usage."""
+def test_toolkit_output_folder_skips_the_contract_commitment_file(store, tmp_path):
+    """A 1.3 output folder also holds a Contract Commitment dataset: in a folder it is skipped with
+    a notice and the Cost and Usage file loads; named on its own it is refused."""
     generate(tmp_path / "out", "gcp", "1.3", rows=50, seed=3)
+    results = ingest_paths(store, tmp_path / "out")
+    by_status = {r.status: r for r in results}
+    assert set(by_status) == {"loaded", "skipped"}
+    assert "Contract Commitment" in by_status["skipped"].notices[0]
+    assert store.execute("SELECT count(*) FROM landing_focus").fetchone()[0] == 50
+    commitment = next((tmp_path / "out").glob("*contract_commitment*"))
     with pytest.raises(IngestError, match=r"focus_1_3_contract_commitment_gcp\.csv: is a FOCUS Contract Commitment"):
-        ingest_paths(store, tmp_path / "out")
-    assert store.execute("SELECT count(*) FROM deliveries").fetchone()[0] == 0
+        ingest_paths(store, commitment)
