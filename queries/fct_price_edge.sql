@@ -38,19 +38,39 @@ base AS (
     LEFT JOIN above a ON a.gid = g.gid
     WHERE $depth = 1 OR (a.gid IS NOT NULL AND a.x_Treatment <> 'retained_credit')
 ),
-matched AS (
-    SELECT b.gid, r.rule_no, r.basis, r.factor
-    FROM base b
+rule_keys AS (
+    -- rules depend only on these fields: resolve each distinct combination once, not per group
+    SELECT DISTINCT plan_id, ProviderName, ServiceCategory, ServiceName, SkuId, RegionId, ChargeCategory
+    FROM base
+    WHERE x_Treatment = 'priced'
+),
+resolved AS (
+    SELECT k.*, r.rule_no, r.basis, r.factor
+    FROM rule_keys k
     JOIN rules r
-      ON r.plan_id = b.plan_id
-     AND (r.ProviderName IS NULL OR r.ProviderName = b.ProviderName)
-     AND (r.ServiceCategory IS NULL OR r.ServiceCategory = b.ServiceCategory)
-     AND (r.ServiceName IS NULL OR r.ServiceName = b.ServiceName)
-     AND (r.SkuId IS NULL OR r.SkuId = b.SkuId)
-     AND (r.RegionId IS NULL OR r.RegionId = b.RegionId)
-     AND (r.ChargeCategory IS NULL OR r.ChargeCategory = b.ChargeCategory)
+      ON r.plan_id = k.plan_id
+     AND (r.ProviderName IS NULL OR r.ProviderName = k.ProviderName)
+     AND (r.ServiceCategory IS NULL OR r.ServiceCategory = k.ServiceCategory)
+     AND (r.ServiceName IS NULL OR r.ServiceName = k.ServiceName)
+     AND (r.SkuId IS NULL OR r.SkuId = k.SkuId)
+     AND (r.RegionId IS NULL OR r.RegionId = k.RegionId)
+     AND (r.ChargeCategory IS NULL OR r.ChargeCategory = k.ChargeCategory)
+    QUALIFY row_number() OVER (
+        PARTITION BY k.plan_id, k.ProviderName, k.ServiceCategory, k.ServiceName, k.SkuId, k.RegionId, k.ChargeCategory
+        ORDER BY r.specificity DESC, r.rule_no) = 1
+),
+matched AS (
+    SELECT b.gid, m.rule_no, m.basis, m.factor
+    FROM base b
+    JOIN resolved m
+      ON m.plan_id = b.plan_id
+     AND m.ProviderName IS NOT DISTINCT FROM b.ProviderName
+     AND m.ServiceCategory IS NOT DISTINCT FROM b.ServiceCategory
+     AND m.ServiceName IS NOT DISTINCT FROM b.ServiceName
+     AND m.SkuId IS NOT DISTINCT FROM b.SkuId
+     AND m.RegionId IS NOT DISTINCT FROM b.RegionId
+     AND m.ChargeCategory IS NOT DISTINCT FROM b.ChargeCategory
     WHERE b.x_Treatment = 'priced'
-    QUALIFY row_number() OVER (PARTITION BY b.gid ORDER BY r.specificity DESC, r.rule_no) = 1
 ),
 based AS (
     SELECT

@@ -1,0 +1,429 @@
+"""The sign-in guard every page calls first: `user = require(roles=(...))`.
+
+streamlit-authenticator 0.4.2 checks passwords (bcrypt hashes from cfg_users), signs the session
+cookie (a JWT) and reads it back on a new browser session. Around it:
+
+- The guard trusts ONE session-state key, `AUTH_KEY`, and only this module writes it: after a
+  password check, or after a cookie the library accepted and the store has not revoked.
+  Session state lives on the server; no widget uses that key, so a browser cannot set it.
+  (AppTest sets it directly to simulate a signed-in user: see `session_record`.)
+- Lockout (data/auth.py) is checked before the library sees the password; failures, lockouts,
+  sign-ins and sign-outs go to the audit log through queries.scope.record_audit.
+- Signing out revokes the cookie's token in the store; `_RevocationCheck` wraps the library's
+  cookie controller so a revoked token is refused before the library trusts it.
+- Sessions end when the token does (TIERLINE_SESSION_MINUTES, default 60), also in an open tab.
+
+The library quirks designed around (docs/auth.md): it mutates the credentials dict (each run
+builds a fresh one); its `Authenticate.login` sleeps 0.7 s per signed-out run and keeps its form
+on screen in the run that signs in, so the form here is our own and the library's two
+controllers are used directly; and its cookie component writes the cookie only if the browser
+mounts it before the next rerun removes it, so writing and deleting the cookie are kept pending
+in session state and re-rendered until the component reports them done.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable
+
+import duckdb
+import streamlit as st
+from streamlit_authenticator.controllers import AuthenticationController, CookieController
+from streamlit_authenticator.utilities import LoginError
+
+from components import nav, pickers
+from components.store import cursor, start_inbox_poller
+from data import auth
+from data.store import StoreBusy
+
+log = logging.getLogger("tierline.auth")
+
+AUTH_KEY = "_tierline_auth"            # the only key the guard trusts; written only here
+COOKIE_NAME = "tierline_session"
+_SIGN_OUT_KEY = "_tierline_sign_out"   # set by the sign-out button's callback
+_NOTICE_KEY = "_tierline_notice"       # a sentence to show above the sign-in form
+_FAILURE_KEY = "_tierline_failure"     # why the last sign-in attempt failed
+_REPLAY_KEY = "_tierline_replay_seen"  # a revoked cookie was already audited in this session
+_COOKIE_OP_KEY = "_tierline_cookie_op"  # a cookie write/delete the browser has not confirmed
+_COOKIE_SLOT = "tierline_cookies"      # the container the invisible cookie components live in
+_LIBRARY_KEYS = ("name", "username", "authentication_status", "email", "roles")
+_PAGE_PREFIXES = {"home", "costs", "invoices", "margins", "recon", "deliveries", "audit"}
+
+
+@dataclass(frozen=True)
+class User:
+    """The signed-in user as the pages see it (re-read from the store on every run)."""
+
+    username: str
+    name: str
+    email: str
+    org: str
+    org_name: str
+    org_kind: str | None
+    is_root: bool
+    roles: tuple[str, ...]
+    expires_at: float
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(set(roles) & set(self.roles))
+
+
+def session_record(username: str, expires_at: float, token_sha256: str | None = None,
+                   method: str = "password") -> dict:
+    """What `AUTH_KEY` holds for a signed-in session (plain data, server-side only)."""
+    return {"username": username, "expires_at": float(expires_at),
+            "token_sha256": token_sha256, "method": method}
+
+
+def require(roles: Iterable[str] | None = None, *, title: str = "Tierline",
+            root_only: bool = False) -> User:
+    """Guard the page: sign-in form and stop unless signed in with one of `roles`.
+
+    Draws the role's navigation and returns the user. `roles=None` lets in every signed-in
+    user; `root_only` only users of the organisation at the top of the tree."""
+    st.set_page_config(page_title=f"{title} · Tierline", page_icon=":material/cloud:",
+                       layout="wide")
+    allowed = tuple(roles) if roles is not None else None
+    slot = st.container(key=_COOKIE_SLOT)   # first element of every page: stable positions
+    try:
+        policy = auth.Policy.from_env()
+        key = auth.cookie_key()
+        with cursor() as con:
+            start_inbox_poller()
+            user = _Guard(con, policy, key, slot).user()
+    except (StoreBusy, auth.CookieKeyMissing, ValueError) as exc:
+        st.error(str(exc))
+        st.stop()
+    except duckdb.Error:
+        log.exception("sign-in check failed")
+        st.error("The store could not be read just now. Try again in a moment.")
+        st.stop()
+    if user is None:
+        st.stop()
+    nav.render(user, on_sign_out=_request_sign_out)
+    spec = nav.PageSpec("", title, "", "", allowed, root_only)
+    if not spec.opens_for(user.roles, user.is_root):
+        st.error(_refusal(user, allowed, root_only))
+        st.stop()
+    return user
+
+
+def _refusal(user: User, allowed: tuple[str, ...] | None, root_only: bool) -> str:
+    you = f"You are signed in as {user.name} ({nav.role_names(user.roles)}, {user.org_name})"
+    if allowed is not None and not user.has_role(*allowed):
+        return f"This page is for {nav.role_plurals(allowed)} only. {you}."
+    return f"This page is only for the team of the organisation that runs Tierline. {you}."
+
+
+def _request_sign_out() -> None:
+    st.session_state[_SIGN_OUT_KEY] = True
+
+
+# --- one run of the guard -----------------------------------------------------------------------
+
+class _Guard:
+    """One run's sign-in logic, on the library's two controllers, each built only when needed:
+    the authentication controller (password check, session flags) costs a credentials read;
+    the cookie controller renders a cookie component whose first value makes the browser rerun
+    the page, so it is built only to resume from a cookie or to write or delete one — a plain
+    page view, signed in or not, and a failed password do without it."""
+
+    def __init__(self, con, policy: auth.Policy, key: str, slot):
+        self.con = con
+        self.policy = policy
+        self.key = key
+        self.slot = slot
+        self._authentication: AuthenticationController | None = None
+        self._cookies: _RevocationCheck | None = None
+
+    @property
+    def authentication(self) -> AuthenticationController:
+        if self._authentication is None:   # fresh credentials: the library mutates them
+            self._authentication = AuthenticationController(
+                auth.credentials(self.con), auto_hash=False, secret_key=self.key)
+        return self._authentication
+
+    @property
+    def cookies(self) -> "_RevocationCheck":
+        if self._cookies is None:
+            self.authentication   # the library's session-state defaults ('logout') come with it
+            with self.slot:
+                st.html(f"<style>.st-key-{_COOKIE_SLOT}{{position:absolute;width:0;height:0;"
+                        f"overflow:hidden}}</style>")
+                inner = CookieController(COOKIE_NAME, self.key, self.policy.cookie_expiry_days)
+            self._cookies = _RevocationCheck(inner, self.con, self.policy)
+        return self._cookies
+
+    def user(self) -> User | None:
+        """The user of this session, or None after drawing the sign-in form."""
+        if st.session_state.pop(_SIGN_OUT_KEY, False):
+            self.sign_out()
+        record, ended = _valid_record(self.con)
+        if ended:
+            self.end_session(ended)
+        if record is None:
+            record = self.resume_from_cookie()
+        user = _load_user(self.con, record) if record is not None else None
+        if record is not None and user is None:
+            self.end_session("Your account is no longer active. Ask an administrator.")
+        if user is None:
+            user = self.sign_in_form()
+        self.flush_cookie_op()
+        return user
+
+    # cookies ------------------------------------------------------------------------------------
+
+    def flush_cookie_op(self) -> None:
+        """Render the pending cookie write/delete until the browser reports it done."""
+        op = st.session_state.get(_COOKIE_OP_KEY)
+        if not op:
+            return
+        manager = self.cookies.manager
+        with self.slot:
+            done = manager.cookie_manager(method=op["method"], cookie=COOKIE_NAME,
+                                          value=op.get("value"), options=op.get("options"),
+                                          key=op["key"], default=False)
+        if done:
+            st.session_state.pop(_COOKIE_OP_KEY, None)
+
+    def write_cookie(self, username: str) -> tuple[str, float]:
+        """Queue the signed session cookie for `username`; returns (token, expiry epoch)."""
+        token, expires = self.cookies.new_token(username)
+        st.session_state[_COOKIE_OP_KEY] = {
+            "method": "set", "value": token, "key": f"tierline_cookie_{secrets.token_hex(4)}",
+            "options": {"path": "/", "sameSite": "strict",
+                        "expires": f"{auth.from_epoch(expires):%Y-%m-%dT%H:%M:%S}.000Z"},
+        }
+        return token, expires
+
+    def delete_cookie(self) -> None:
+        st.session_state[_COOKIE_OP_KEY] = {"method": "delete",
+                                            "key": f"tierline_cookie_{secrets.token_hex(4)}"}
+
+    # signing in ---------------------------------------------------------------------------------
+
+    def resume_from_cookie(self) -> dict | None:
+        """A new browser session with a valid, unrevoked cookie signs in without the form."""
+        if _cookie_token() is None:
+            return None
+        payload = self.cookies.get_cookie()     # None if revoked, expired, forged or too long
+        if not payload:
+            return None
+        try:
+            self.authentication.login(token=payload)
+        except LoginError:                      # a cookie for a user that no longer exists
+            return None
+        if not st.session_state.get("authentication_status"):
+            return None
+        raw, payload = self.cookies.accepted
+        record = session_record(auth.normalise_username(payload["username"]),
+                                payload["exp_date"], auth.token_digest(raw), method="cookie")
+        st.session_state[AUTH_KEY] = record
+        return record
+
+    def sign_in_form(self) -> User | None:
+        """Draw the sign-in form; on a good password, sign in within this run and clear it.
+        Its message (signed out, wrong password, locked) stays until the next attempt: a rerun
+        the browser asks for in between must not wipe it."""
+        slot = st.empty()
+        with slot.container():
+            _, middle, _ = st.columns([1, 1.3, 1])
+        with middle:
+            st.title("Tierline")
+            st.caption("Cloud billing and costs for distributors, resellers and their customers.")
+            notice = st.empty()
+            with st.form("signin_form", clear_on_submit=True, enter_to_submit=True):
+                st.subheader("Sign in")
+                username = st.text_input("Username", key="signin_username",
+                                         autocomplete="username")
+                password = st.text_input("Password", type="password", key="signin_password",
+                                         autocomplete="current-password")
+                submitted = st.form_submit_button("Sign in", type="primary")
+            failure = st.empty()
+        if submitted:
+            st.session_state.pop(_NOTICE_KEY, None)
+            st.session_state.pop(_FAILURE_KEY, None)
+            signed_in, refusal = self.check_password(username, password)
+            if signed_in is not None:
+                slot.empty()
+                token, expires = self.write_cookie(signed_in)
+                record = session_record(signed_in, expires, auth.token_digest(token))
+                st.session_state[AUTH_KEY] = record
+                return _load_user(self.con, record)
+            st.session_state[_FAILURE_KEY] = refusal
+        if st.session_state.get(_NOTICE_KEY):
+            notice.info(st.session_state[_NOTICE_KEY])
+        if st.session_state.get(_FAILURE_KEY):
+            failure.error(st.session_state[_FAILURE_KEY])
+        return None
+
+    def check_password(self, username: str, password: str) -> tuple[str | None, str | None]:
+        """(username, None) on success, else (None, the sentence to show).
+        Lockout first, then the library's password check."""
+        con, policy = self.con, self.policy
+        name = auth.normalise_username(username)
+        if not name or not password:
+            return None, "Enter your username and password."
+        until = auth.locked_until(con, name)
+        if until is not None:
+            _audit(con, name, "login_failed",
+                   detail=f"refused: locked until {until:%Y-%m-%d %H:%M} UTC")
+            return None, _locked_sentence(until)
+        controller = self.authentication
+        if name not in controller.authentication_model.credentials["usernames"]:
+            auth.burn_password_check(password)   # same time as a wrong password
+            ok = False
+        else:
+            try:
+                ok = bool(controller.login(name, password))
+            except LoginError:
+                ok = False
+        if ok:
+            auth.clear_failures(con, name)
+            _audit(con, name, "login_ok", detail="password")
+            return name, None
+        for k in _LIBRARY_KEYS:  # the library leaves authentication_status=False behind
+            st.session_state[k] = None
+        until = auth.record_failure(con, name, policy)
+        _audit(con, name, "login_failed", detail="wrong username or password")
+        if until is not None:
+            _audit(con, name, "locked", detail=f"{policy.max_failures} failed sign-ins; "
+                                              f"locked until {until:%Y-%m-%d %H:%M} UTC")
+            return None, _locked_sentence(until)
+        return None, "The username or password is not right. Check both and try again."
+
+    # signing out --------------------------------------------------------------------------------
+
+    def sign_out(self) -> None:
+        """Revoke the session's token(s) in the store, audit, end the session."""
+        record = st.session_state.get(AUTH_KEY)
+        if isinstance(record, dict) and record.get("username"):
+            expires = auth.from_epoch(float(record.get("expires_at") or time.time()))
+            digests = {record.get("token_sha256")}
+            raw = _cookie_token()
+            if raw:  # the cookie this browser session arrived with, if any
+                digests.add(auth.token_digest(raw))
+            for digest in digests - {None}:
+                auth.revoke_digest(self.con, digest, expires)
+            auth.purge(self.con, self.policy)
+            _audit(self.con, record["username"], "logout")
+        self.end_session("You have signed out.")
+
+    def end_session(self, notice: str) -> None:
+        """Forget the session (ours, the library's, the pages' state) and delete the cookie."""
+        st.session_state.pop(AUTH_KEY, None)
+        self.authentication.logout()   # the library's session keys and its 'logout' flag
+        self.delete_cookie()
+        for k in list(st.session_state.keys()):
+            if isinstance(k, str) and k.split("_", 1)[0] in _PAGE_PREFIXES:
+                del st.session_state[k]
+        pickers.forget()
+        st.session_state[_NOTICE_KEY] = notice
+
+
+class _RevocationCheck:
+    """Wraps the library's CookieController: a token revoked in the store (signed out), or one
+    living longer than the policy allows, is never handed to the library's login."""
+
+    def __init__(self, inner, con, policy: auth.Policy):
+        self._inner = inner
+        self._con = con
+        self._policy = policy
+        self.accepted: tuple[str, dict] | None = None   # (raw token, payload) this run
+
+    @property
+    def manager(self):
+        """The library's cookie component (extra_streamlit_components.CookieManager)."""
+        return self._inner.cookie_model.cookie_manager
+
+    def get_cookie(self):
+        raw = _cookie_token()
+        if not raw or st.session_state.get("logout"):
+            return None
+        if auth.is_revoked(self._con, raw):
+            self._report_replay()
+            return None
+        payload = self._inner.get_cookie()
+        if not payload:
+            return None
+        latest = time.time() + self._policy.session.total_seconds() + 60
+        if not isinstance(payload.get("exp_date"), (int, float)) or payload["exp_date"] > latest:
+            return None
+        self.accepted = (raw, payload)
+        return payload
+
+    def new_token(self, username: str) -> tuple[str, float]:
+        """A token signed by the library for `username`, and its expiry (epoch seconds)."""
+        model = self._inner.cookie_model
+        model.exp_date = model._set_exp_date()
+        st.session_state["username"] = username   # the library encodes the username from here
+        return model._token_encode(), float(model.exp_date)
+
+    def _report_replay(self) -> None:
+        """A signed-out token came back: audit it once per browser session."""
+        if st.session_state.get(_REPLAY_KEY):
+            return
+        st.session_state[_REPLAY_KEY] = True
+        payload = self._inner.get_cookie()   # signature checked; None if forged or expired
+        if payload:
+            _audit(self._con, auth.normalise_username(payload["username"]), "login_failed",
+                   detail="refused a session cookie that was signed out")
+
+    def __getattr__(self, name):            # anything else the library asks of its controller
+        return getattr(self._inner, name)
+
+
+def _cookie_token() -> str | None:
+    """The session cookie this browser session arrived with (st.context: the first request)."""
+    try:
+        raw = st.context.cookies.get(COOKIE_NAME)
+    except Exception:  # no browser behind this session (AppTest, bare mode)
+        return None
+    return raw if isinstance(raw, str) and raw else None
+
+
+def _valid_record(con) -> tuple[dict | None, str | None]:
+    """(the session's record, None) while it is good; (None, why it ended) when it is not."""
+    record = st.session_state.get(AUTH_KEY)
+    if record is None:
+        return None, None
+    if not isinstance(record, dict) or not isinstance(record.get("username"), str) \
+            or not isinstance(record.get("expires_at"), (int, float)):
+        return None, "Please sign in again."
+    if time.time() >= record["expires_at"]:
+        return None, "Your session has ended. Please sign in again."
+    digest = record.get("token_sha256")
+    if digest and auth.is_revoked_digest(con, digest):   # signed out in another tab
+        return None, "This session was signed out. Please sign in again."
+    return record, None
+
+
+def _load_user(con, record: dict) -> User | None:
+    profile = auth.user_profile(con, record["username"])
+    if profile is None:
+        return None
+    return User(
+        username=profile["username"], name=profile["name"], email=profile["email"] or "",
+        org=profile["org"], org_name=profile["org_name"], org_kind=profile["org_kind"],
+        is_root=bool(profile["org_is_root"]), roles=tuple(profile["roles"] or ()),
+        expires_at=float(record["expires_at"]),
+    )
+
+
+def _locked_sentence(until: datetime) -> str:
+    return (f"Too many failed sign-ins for this username: it is locked until "
+            f"{until:%H:%M} UTC. Try again after that, or ask an administrator.")
+
+
+def _audit(con, username: str, action: str, detail: str | None = None) -> None:
+    """Write one audit entry; an audit failure is logged, never shown as a traceback."""
+    try:
+        from queries.scope import record_audit
+        profile = auth.user_profile(con, username)
+        record_audit(con, username=username, org=profile["org"] if profile else None,
+                     action=action, detail=detail)
+    except Exception:
+        log.exception("could not write audit entry %s for %s", action, username)

@@ -1,0 +1,70 @@
+"""Charts with plotly: the one place floats appear. Amounts arrive exact (Decimal, a decimal
+string, or the scope layer's `<name>_chart` float twin) and become floats here, for drawing only.
+Amounts in different currencies are never drawn on one axis: one small chart per currency.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+COLOUR = "#2f6f9f"
+VALUE_COLUMNS = {"currency", "price", "price_chart", "revenue", "cost", "margin", "rows"}
+
+
+def _plot_value(v) -> float:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return 0.0
+    return float(v if isinstance(v, (int, float)) else Decimal(str(v)))
+
+
+def _category(df: pd.DataFrame, columns: list[str]) -> list[str]:
+    return [" · ".join(str(v) for v in row if v is not None and not pd.isna(v)) or "(none)"
+            for row in df[columns].itertuples(index=False)]
+
+
+def bar(df: pd.DataFrame, value: str, *, by: list[str] | None = None, key: str | None = None,
+        top: int = 15) -> None:
+    """Bars of `value` per category (the `by` columns joined; default: every non-value column).
+    Days are drawn in date order, anything else largest first, at most `top` bars per chart."""
+    if df.empty or value not in df.columns:
+        return
+    by = by or [c for c in df.columns if c not in VALUE_COLUMNS]
+    data = pd.DataFrame({
+        "category": _category(df, by),
+        "currency": df["currency"].astype(str).tolist() if "currency" in df.columns else [""] * len(df),
+        "amount": [_plot_value(v) for v in df[value]],
+    })
+    if by == ["day"]:
+        data["category"] = pd.to_datetime(df["day"].to_numpy())
+    currencies = list(dict.fromkeys(data["currency"]))
+    if len(currencies) == 1:
+        _draw(data, currencies[0], by == ["day"], top, key)
+        return
+    for i, ccy in enumerate(currencies):
+        if i % 3 == 0:
+            cols = st.columns(3)
+        with cols[i % 3]:
+            st.caption(ccy)
+            _draw(data[data["currency"] == ccy], ccy, by == ["day"], top,
+                  f"{key}_{ccy}" if key else None)
+
+
+def _draw(data: pd.DataFrame, currency: str, by_day: bool, top: int, key: str | None) -> None:
+    if by_day:
+        fig = px.bar(data, x="category", y="amount", color_discrete_sequence=[COLOUR])
+        fig.update_layout(yaxis=dict(tickformat=",.0f", title=currency), xaxis_title=None,
+                          height=340)
+        hover = "%{x|%d %b %Y}<br>%{y:,.2f} " + currency
+    else:
+        data = data.sort_values("amount", ascending=False).head(top).iloc[::-1]
+        fig = px.bar(data, x="amount", y="category", orientation="h",
+                     color_discrete_sequence=[COLOUR])
+        fig.update_layout(xaxis=dict(tickformat=",.0f", title=currency), yaxis_title=None,
+                          height=min(90 + 26 * len(data), 480))
+        hover = "%{y}<br>%{x:,.2f} " + currency
+    fig.update_traces(hovertemplate=hover + "<extra></extra>")
+    fig.update_layout(margin=dict(l=10, r=10, t=10, b=10), bargap=0.3, showlegend=False)
+    st.plotly_chart(fig, key=key, config={"displayModeBar": False})
