@@ -57,6 +57,8 @@ PAGES: tuple[PageSpec, ...] = (
              "FOCUS files ingested, and where to drop new ones.", ("admin",), root_only=True),
     PageSpec("pages/6_Audit_log.py", "Audit log", ":material/history:",
              "Sign-ins, sign-outs, lockouts and changes.", ("admin",)),
+    PageSpec("pages/7_Plans.py", "Plans", ":material/sell:",
+             "The price plans your organisation sells on.", ("admin",)),
 )
 
 

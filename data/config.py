@@ -1177,3 +1177,56 @@ def export_config(con) -> str:
     doc = ConfigDocument.model_validate(json.loads(row[0]))
     return dump_config(doc, header=f"Tierline configuration, version {row[1]} "
                                    f"(imported {row[2]:%Y-%m-%d %H:%M} by {row[3] or '?'})")
+
+
+# --- Plans edited by their owner (the admin pages' door to the same document) ---------------
+
+def plans_owned(con, scope) -> list[dict]:
+    """The plans the signed-in user's organisation owns (the terms it sells on), as document
+    data: only admins of the owner may read or edit them. queries.scope.ScopeError otherwise."""
+    from queries.scope import ScopeError
+
+    if not scope.has_role("admin"):
+        raise ScopeError("Only an administrator of the organisation that owns a plan can edit it.")
+    doc = current_config(con)
+    if doc is None:
+        return []
+    return [p for p in doc.to_data().get("plans", []) if p["owner"] == scope.org_id]
+
+
+def save_plan(con, scope, text: str) -> int:
+    """Replace (or add) one plan from its YAML text, as its owner's admin. The plan must be owned
+    by the user's organisation, before and after; the whole document is validated again and
+    imported in one transaction (audited with before/after). Returns the new config version.
+    ScopeError for someone else's plan, ConfigError for an invalid one."""
+    from queries.scope import ScopeError
+
+    if not scope.has_role("admin"):
+        raise ScopeError("Only an administrator of the organisation that owns a plan can edit it.")
+    doc = current_config(con)
+    if doc is None:
+        raise ConfigError([ConfigIssue("store", "", "no configuration has been imported yet")])
+    plan_doc = parse_plan_text(text)
+    if plan_doc.get("owner") != scope.org_id:
+        raise ScopeError("You can only edit the plans your own organisation sells on.")
+    data = doc.to_data()
+    plans = data.setdefault("plans", [])
+    index = next((n for n, p in enumerate(plans) if p["id"] == plan_doc.get("id")), None)
+    if index is None:
+        plans.append(plan_doc)
+    elif plans[index]["owner"] != scope.org_id:
+        raise ScopeError("You can only edit the plans your own organisation sells on.")
+    else:
+        plans[index] = plan_doc
+    new_doc = parse_config(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), source="plan")
+    return import_config(con, new_doc, imported_by=scope.username)
+
+
+def parse_plan_text(text: str) -> dict:
+    """One plan written as YAML (as plans_owned shows it), with numbers kept as text."""
+    raw, _lines, issues = _load_yaml(text, "plan")
+    if issues:
+        raise ConfigError(issues)
+    if not isinstance(raw, dict):
+        raise ConfigError([ConfigIssue("plan", "", "a plan is a mapping with id, owner, rules …")])
+    return raw

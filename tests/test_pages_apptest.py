@@ -486,3 +486,60 @@ def test_inbox_poll_ingests_and_reprices(tmp_path):
     assert con.execute("select count(*) from invoices where x_Period = ?", [periods[1]]).fetchone()[0] > 0
     assert poll_once(con, inbox) == []           # nothing new, no billing run
     con.close()
+
+
+# --- plans: an admin edits only the plans its own organisation sells on --------------------------
+
+@pytest.fixture()
+def plan_store(store, tmp_path):
+    """A private copy of the UI store: these tests change the configuration."""
+    import shutil
+    copy = tmp_path / "plans.duckdb"
+    shutil.copy(store.apptest_db, copy)
+    old = set_env({"TIERLINE_DB": str(copy)})
+    yield copy
+    restore_env(old)
+
+
+def test_reseller_admin_sees_and_saves_its_own_plan(plan_store):
+    at = run("pages/7_Plans.py", "msp-admin")
+    assert not at.exception and errors(at) == []
+    assert len(at.selectbox(key="plans_pick").options) == 3          # msp-standard, -enterprise, -costplus
+    text = at.text_area[0].value
+    assert "owner: msp-one" in text and "cloudhaus" not in text
+    at.text_area[0].set_value(re.sub(r"(?m)^name: .*$", "name: Edited by test", text, count=1))
+    at.button(key="plans_save").click().run()
+    assert not at.exception and errors(at) == [], errors(at)
+    assert "Saved as configuration version" in at.success[0].value
+    con = connect(plan_store)
+    assert con.execute("select count(*) from audit_log where username = 'msp-admin' "
+                       "and action = 'config_change'").fetchone()[0] == 1
+
+
+def test_reseller_admin_cannot_edit_another_resellers_plan(plan_store):
+    con = connect(plan_store)
+    before = con.execute("select definition from cfg_plans where id = 'ch-basis'").fetchone()[0]
+    con.close()
+    at = run("pages/7_Plans.py", "msp-admin")
+    at.text_area[0].set_value("id: ch-basis\nowner: cloudhaus\nrules: [{basis: list, discount_pct: '50'}]\n")
+    at.button(key="plans_save").click().run()
+    assert errors(at) == ["You can only edit the plans your own organisation sells on."]
+    at.text_area[0].set_value("id: ch-basis\nowner: msp-one\nrules: [{basis: list, discount_pct: '50'}]\n")
+    at.button(key="plans_save").click().run()
+    assert errors(at) == ["You can only edit the plans your own organisation sells on."]
+    con = connect(plan_store)
+    assert con.execute("select definition from cfg_plans where id = 'ch-basis'").fetchone()[0] == before
+
+
+def test_forged_plan_in_session_state_shows_only_own_plans(plan_store):
+    at = run("pages/7_Plans.py", "msp-admin", state={"plans_pick": "ch-basis"})
+    assert not at.exception
+    assert "ch-basis" not in at.selectbox(key="plans_pick").options
+    assert "cloudhaus" not in at.text_area[0].value
+
+
+def test_invalid_plan_is_refused_with_its_path(plan_store):
+    at = run("pages/7_Plans.py", "msp-admin")
+    at.text_area[0].set_value("id: msp-standard\nowner: msp-one\nrules: [{basis: lst, discount_pct: '5'}]\n")
+    at.button(key="plans_save").click().run()
+    assert len(at.error) == 1 and "basis" in at.error[0].value and "allowed" in at.error[0].value
