@@ -7,8 +7,8 @@ WITH gen AS (
     SELECT
         i,
         i % $subs AS sub_no,
-        (i % $subs * 7 + hash(i) % 60) % 200 AS sku_no,
-        hash(i + 1) % 3 AS region_no,
+        CAST((i % $subs * 7 + hash(i) % 60) % 200 AS BIGINT) AS sku_no,
+        CAST(hash(i + 1) % 3 AS BIGINT) AS region_no,
         hash(i) % 100000 AS h
     FROM range($rows) t(i)
 ),

@@ -132,11 +132,10 @@ def run_billing(con: duckdb.DuckDBPyConnection, period: date | str, *,
         con.register("edges_src", edges)
         run(con, "fct_edges_load")
         con.unregister("edges_src")
-        run(con, "fct_ledger_init")
         tier_results: dict[str, object] = {}
         for depth in range(1, max_depth + 1):
             step(0.35 + 0.45 * depth / max(max_depth, 1), f"pricing edges of depth {depth}")
-            run(con, "fct_price_edge", {"depth": depth, **p})
+            run(con, "fct_price_edge", {"depth": depth, "run_id": run_id, **p})
             run(con, "fct_exceptions_unpriced", {"run_id": run_id, **p})
             factors = {"x_BuyerId": [], "factor": []}
             for buyer, subtotal in run(con, "fct_tier_subtotals"):
@@ -148,15 +147,15 @@ def run_billing(con: duckdb.DuckDBPyConnection, period: date | str, *,
                 [("x_BuyerId", pa.string()), ("factor", pa.decimal128(20, 12))])))
             run(con, "fct_tier_factors_load")
             con.unregister("tier_src")
-            run(con, "fct_apply_tiers")
+            run(con, "fct_apply_tiers", {"run_id": run_id, **p})
 
         summary = _summarise(con, run_id, period)
         if summary.rows_unpriced:
             summary.status = "failed"
+            run(con, "fct_ledger_drop_run", {"run_id": run_id})
         else:
-            step(0.85, "storing the priced ledger")
-            run(con, "fct_ledger_delete_period", p)
-            run(con, "fct_ledger_store", {"run_id": run_id, **p})
+            step(0.85, "replacing the period's ledger")
+            run(con, "fct_ledger_keep_run", {"run_id": run_id, **p})
             step(0.92, "drafting invoices")
             _draft_invoices(con, run_id, period, orgs, plans, tier_results, summary)
         run(con, "run_finish", {
@@ -170,7 +169,7 @@ def run_billing(con: duckdb.DuckDBPyConnection, period: date | str, *,
 
 def _summarise(con, run_id: int, period: date) -> BillingSummary:
     summary = BillingSummary(run_id=run_id, period=period, status="ok")
-    summary.rows_priced = int(run(con, "fct_rows_priced")[0][0])
+    summary.rows_priced = int(run(con, "fct_rows_priced", {"run_id": run_id})[0][0])
     for kind, rows, cost, ccy in run(con, "run_counts", {"run_id": run_id}):
         if kind == "unassigned":
             summary.rows_unassigned += int(rows)
@@ -191,7 +190,8 @@ def _draft_invoices(con, run_id, period, orgs, plans, tier_results, summary: Bil
 
     sums: dict[tuple[str, str], dict] = defaultdict(lambda: {"service": {}, "credit": defaultdict(lambda: ZERO),
                                                               "usage": ZERO})
-    for seller, buyer, treatment, provider, service, charge_class, price, _rows in run(con, "fct_invoice_sums"):
+    sums_rows = run(con, "fct_invoice_sums", {"run_id": run_id})
+    for seller, buyer, treatment, provider, service, charge_class, price, _rows in sums_rows:
         bucket = sums[(seller, buyer)]
         if treatment == "passed_credit":
             bucket["credit"][provider] += price

@@ -1,9 +1,9 @@
 -- fct_apply_tiers: finish one depth's edges — tier factor, price after tiers, buyer-currency price —
--- and append them to TEMP TABLE tmp_ledger (docs/pricing.md §5–§6).
+-- and write them to the priced ledger fct_ledger under the run's id (docs/pricing.md §5–§6).
 -- Reads tmp_edge and tmp_tier_factors (x_BuyerId, factor DECIMAL(20,12), from Python). Only rows
 -- with a rule (or a non-priced treatment) and an FX rate reach the ledger; the rest are exceptions.
--- No parameters.
-INSERT INTO tmp_ledger
+-- Parameters: $run_id BIGINT, $period DATE.
+INSERT INTO fct_ledger BY NAME
 WITH edge AS (
     SELECT * FROM tmp_edge
     WHERE x_FxRate IS NOT NULL AND x_SellerFxRate IS NOT NULL AND (x_Treatment <> 'priced' OR x_RuleNo IS NOT NULL)
@@ -25,7 +25,8 @@ priced AS (
 ),
 final AS (
     SELECT
-        gid, x_CustomerId, x_Depth, x_SellerId, x_BuyerId,
+        $run_id AS run_id, $period AS x_Period, gid AS x_GroupId,
+        x_CustomerId, x_Depth, x_SellerId, x_BuyerId,
         ProviderName, BillingAccountId, SubAccountId, InvoiceId,
         ServiceCategory, ServiceName, SkuId, RegionId,
         ChargeCategory, ChargeClass, CommitmentDiscountStatus, x_Commitment, BillingCurrency,

@@ -1,9 +1,9 @@
 -- fct_invoice_sums: what each draft invoice line adds up, before rounding (docs/pricing.md §7).
 -- Returns one row per (seller, buyer, treatment, provider, service, charge class) of the run's
--- TEMP TABLE tmp_ledger with Σ x_PriceBuyer (buyer currency, unrounded) and the row count.
--- Retained credits are not invoiced. No parameters.
+-- ledger with Σ x_PriceBuyer (buyer currency, unrounded) and the row count.
+-- Retained credits are not invoiced. Parameters: $run_id BIGINT.
 WITH ledger AS (
-    SELECT * FROM tmp_ledger WHERE x_Treatment <> 'retained_credit'
+    SELECT * FROM fct_ledger WHERE run_id = $run_id AND x_Treatment <> 'retained_credit'
 ),
 final AS (
     SELECT

@@ -3,8 +3,8 @@
 -- winning rule (most specific; NULL = no rule), the basis amount, the seller's cost, the price
 -- before tiers and the FX rate into the buyer's (and seller's) currency (NULL = missing rate).
 -- Groups whose credit was retained on a higher edge go no further down.
--- Reads tmp_groups, tmp_edges (from Python), tmp_ledger (edges of lower depth), cfg_plan_rules, cfg_fx_rates.
--- Parameters: $depth INTEGER, $period DATE.
+-- Reads tmp_groups, tmp_edges (from Python), fct_ledger (the run's edges of lower depth),
+-- cfg_plan_rules, cfg_fx_rates. Parameters: $depth INTEGER, $period DATE, $run_id BIGINT.
 CREATE OR REPLACE TEMP TABLE tmp_edge AS
 WITH groups AS (
     SELECT * FROM tmp_groups WHERE x_CustomerId IS NOT NULL
@@ -13,7 +13,9 @@ edges AS (
     SELECT * FROM tmp_edges WHERE x_Depth = $depth
 ),
 above AS (
-    SELECT gid, x_Price, x_Treatment FROM tmp_ledger WHERE x_Depth = $depth - 1
+    SELECT x_GroupId AS gid, x_Price, x_Treatment
+    FROM fct_ledger
+    WHERE run_id = $run_id AND x_Depth = $depth - 1
 ),
 rules AS (
     SELECT * FROM cfg_plan_rules
