@@ -1,0 +1,52 @@
+# Tierline — two commands for a newcomer:
+#   make run    start the app on the embedded demo data (http://127.0.0.1:8501)
+#   make test   run every test (installs the test stack and Debian's chromium if missing)
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+DB     ?= data/tierline.duckdb
+PORT   ?= 8501
+
+.PHONY: run test demo bench clean-db chromium
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(DB): | $(VENV)/.runtime
+	@echo "Building the demo store $(DB) (about a minute)…"
+	rm -f $(DB).build $(DB).build.wal
+	$(PY) cli.py --db $(DB).build demo
+	mv $(DB).build $(DB)
+
+run: $(VENV)/.runtime $(DB)
+	@$(PY) cli.py init-secrets
+	@echo ""
+	@echo "  Tierline is starting on http://127.0.0.1:$(PORT)"
+	@echo "  Demo sign-ins (password for all: tierline-demo):"
+	@$(PY) cli.py --db $(DB) users
+	@echo ""
+	TIERLINE_DB=$(DB) $(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests…"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: $(VENV)/.dev chromium
+	$(PY) -m pytest
+
+demo: $(VENV)/.runtime
+	rm -f $(DB) $(DB).wal
+	$(MAKE) $(DB)
+
+bench: $(VENV)/.dev
+	$(PY) bench/ingest.py
+	$(PY) bench/billing.py
