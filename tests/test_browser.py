@@ -32,13 +32,15 @@ COOKIE = "tierline_session"
 URLS = {  # Streamlit's folder-based pages: /<name without number prefix>
     "home": "/", "costs": "/Costs", "invoices": "/Invoices", "margins": "/Margins",
     "reconciliation": "/Reconciliation", "deliveries": "/Deliveries", "audit": "/Audit_log",
+    "plans": "/Plans",
 }
 LINKS = {"home": "Home", "costs": "Costs", "invoices": "Invoices", "margins": "Margins",
-         "reconciliation": "Reconciliation", "deliveries": "Deliveries", "audit": "Audit log"}
+         "reconciliation": "Reconciliation", "deliveries": "Deliveries", "audit": "Audit log",
+         "plans": "Plans"}
 DOWNLOADS = {"home": 0, "costs": 2, "invoices": 2, "margins": 1, "reconciliation": 2,
-             "deliveries": 1, "audit": 1}   # a page is drawn when its last download is
+             "deliveries": 1, "audit": 1, "plans": 0}   # a page is drawn when its last download is
 AMOUNT = re.compile(r"\b(USD|EUR|GBP)\s?-?[\d,]+\.\d{2}\b")
-TIMEOUT_MS = 30_000
+TIMEOUT_MS = 60_000   # generous: a loaded 2-core CI machine is slow, never a reason to fail
 
 if not Path(CHROMIUM).exists():
     pytest.skip("Debian's chromium is not installed (make chromium)", allow_module_level=True)
@@ -312,6 +314,32 @@ def test_customer_sees_only_its_own_name_and_totals(server, customer):
         assert page.locator('[data-testid="stAlertContentError"]').count() == 1
         assert [n for n in others if n in text] == [], name
         assert page.locator('[data-testid="stMetric"], [data-testid="stDataFrame"]').count() == 0
+
+
+def test_portal_total_is_the_invoice_total_to_the_cent(server, customer):
+    """The promise: the month total a customer sees in the portal is its invoice's total, to the
+    cent, on the Invoices page and in the store's invoice (issued or draft)."""
+    from data.store import connect
+    from components.money import fmt
+    from queries import scope
+
+    store = ui_store()
+    con = connect(store.apptest_db)
+    who = scope.scope_for_user(con, "contoso-user")
+    latest = max(scope.visible_periods(con, who))
+    (invoice,) = [i for i in scope.invoices(con, who, latest) if i["buyer"] == "contoso"]
+    expected = fmt(invoice["total"], invoice["currency"])
+
+    page = customer
+    follow_link(page, "costs")
+    wait_drawn(page, "costs")
+    portal = page.locator('[data-testid="stMetric"]').filter(has_text="Total").first
+    assert portal.locator('[data-testid="stMetricValue"]').inner_text().strip() == expected
+
+    follow_link(page, "invoices")
+    wait_drawn(page, "invoices")
+    on_invoice = page.locator('[data-testid="stMetric"]').filter(has_text="Total").first
+    assert on_invoice.locator('[data-testid="stMetricValue"]').inner_text().strip() == expected
 
 
 def _screenshots(page, server, role: str) -> None:
