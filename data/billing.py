@@ -120,6 +120,17 @@ def run_billing(con: duckdb.DuckDBPyConnection, period: date | str, *,
     dated = run(con, "cfg_has_dated_mappings")[0][0]
     max_depth = max((len(edges_for(orgs, o.id)) for o in orgs.values() if o.kind == "customer"), default=0)
 
+    run(con, "run_fast_inserts")
+    try:
+        summary = _run(con, period, orgs, plans, version, tag_keys, dated, max_depth, step)
+    finally:
+        run(con, "run_reset_inserts")
+    step(1.0, f"run {summary.run_id} {summary.status}")
+    return summary
+
+
+def _run(con, period, orgs, plans, version, tag_keys, dated, max_depth, step) -> BillingSummary:
+    """The run itself, in one transaction (see run_billing)."""
     with transaction(con):
         run_id = run(con, "run_start", {"period": period, "config_version": version})[0][0]
         p = {"period": period}
@@ -163,7 +174,6 @@ def run_billing(con: duckdb.DuckDBPyConnection, period: date | str, *,
             "rows_unassigned": summary.rows_unassigned, "rows_unpriced": summary.rows_unpriced,
             "summary": json.dumps(summary.to_json()),
         })
-    step(1.0, f"run {run_id} {summary.status}")
     return summary
 
 

@@ -64,14 +64,14 @@ resolved AS (
 matched AS (
     SELECT b.gid, m.rule_no, m.basis, m.factor
     FROM base b
-    JOIN resolved m
+    JOIN resolved m                     -- plain equalities (NULL as ''), so this is a hash join
       ON m.plan_id = b.plan_id
-     AND m.ProviderName IS NOT DISTINCT FROM b.ProviderName
-     AND m.ServiceCategory IS NOT DISTINCT FROM b.ServiceCategory
-     AND m.ServiceName IS NOT DISTINCT FROM b.ServiceName
-     AND m.SkuId IS NOT DISTINCT FROM b.SkuId
-     AND m.RegionId IS NOT DISTINCT FROM b.RegionId
-     AND m.ChargeCategory IS NOT DISTINCT FROM b.ChargeCategory
+     AND m.ProviderName = b.ProviderName
+     AND m.ServiceCategory = b.ServiceCategory
+     AND m.ServiceName = b.ServiceName
+     AND coalesce(m.SkuId, '') = coalesce(b.SkuId, '')
+     AND coalesce(m.RegionId, '') = coalesce(b.RegionId, '')
+     AND m.ChargeCategory = b.ChargeCategory
     WHERE b.x_Treatment = 'priced'
 ),
 based AS (

@@ -1,6 +1,8 @@
 -- fct_stage_assign: pricing groups → customers (docs/pricing.md §1).
 -- Creates TEMP TABLE tmp_groups: one row per (customer, pricing key) with summed amounts and a
--- group id `gid`; x_CustomerId is NULL for unassigned groups. Tag rules win over sub-account
+-- group id `gid`; x_CustomerId is NULL for unassigned groups. The customer depends only on the
+-- account (provider, billing account, sub-account, tag values, day), so it is decided once per
+-- account and joined back. Tag rules win over sub-account
 -- mappings, which win over billing-account mappings; within a kind the first mapping wins.
 -- Parameters: $tag_keys VARCHAR[] (same list as fct_stage_groups).
 CREATE OR REPLACE TEMP TABLE tmp_groups AS
@@ -10,44 +12,59 @@ WITH raw AS (
 maps AS (
     SELECT * FROM cfg_account_mappings
 ),
+accounts AS (
+    -- assignment depends only on these: decide it once per account, not per pricing group
+    SELECT row_number() OVER () AS aid, *
+    FROM (SELECT DISTINCT ProviderName, BillingAccountId, SubAccountId, x_TagValues, x_Day FROM raw)
+),
 tag_match AS (
-    SELECT r.rid, m.customer
-    FROM raw r
+    SELECT a.aid, m.customer
+    FROM accounts a
     JOIN maps m
       ON m.tag_key IS NOT NULL
-     AND r.x_TagValues[list_position($tag_keys::VARCHAR[], m.tag_key)] = m.tag_value
-     AND (m.provider IS NULL OR m.provider = r.ProviderName)
-     AND (m.valid_from IS NULL OR r.x_Day IS NULL OR m.valid_from <= r.x_Day)
-     AND (m.valid_to IS NULL OR r.x_Day IS NULL OR r.x_Day < m.valid_to)
-    QUALIFY row_number() OVER (PARTITION BY r.rid ORDER BY m.mapping_no) = 1
+     AND a.x_TagValues[list_position($tag_keys::VARCHAR[], m.tag_key)] = m.tag_value
+     AND (m.provider IS NULL OR m.provider = a.ProviderName)
+     AND (m.valid_from IS NULL OR a.x_Day IS NULL OR m.valid_from <= a.x_Day)
+     AND (m.valid_to IS NULL OR a.x_Day IS NULL OR a.x_Day < m.valid_to)
+    QUALIFY row_number() OVER (PARTITION BY a.aid ORDER BY m.mapping_no) = 1
 ),
 sub_match AS (
-    SELECT r.rid, m.customer
-    FROM raw r
+    SELECT a.aid, m.customer
+    FROM accounts a
     JOIN maps m
-      ON m.sub_account_id = r.SubAccountId
-     AND m.provider = r.ProviderName
-     AND (m.valid_from IS NULL OR r.x_Day IS NULL OR m.valid_from <= r.x_Day)
-     AND (m.valid_to IS NULL OR r.x_Day IS NULL OR r.x_Day < m.valid_to)
-    QUALIFY row_number() OVER (PARTITION BY r.rid ORDER BY m.mapping_no) = 1
+      ON m.sub_account_id = a.SubAccountId
+     AND m.provider = a.ProviderName
+     AND (m.valid_from IS NULL OR a.x_Day IS NULL OR m.valid_from <= a.x_Day)
+     AND (m.valid_to IS NULL OR a.x_Day IS NULL OR a.x_Day < m.valid_to)
+    QUALIFY row_number() OVER (PARTITION BY a.aid ORDER BY m.mapping_no) = 1
 ),
 ba_match AS (
-    SELECT r.rid, m.customer
-    FROM raw r
+    SELECT a.aid, m.customer
+    FROM accounts a
     JOIN maps m
       ON m.sub_account_id IS NULL
-     AND m.billing_account_id = r.BillingAccountId
-     AND m.provider = r.ProviderName
-     AND (m.valid_from IS NULL OR r.x_Day IS NULL OR m.valid_from <= r.x_Day)
-     AND (m.valid_to IS NULL OR r.x_Day IS NULL OR r.x_Day < m.valid_to)
-    QUALIFY row_number() OVER (PARTITION BY r.rid ORDER BY m.mapping_no) = 1
+     AND m.billing_account_id = a.BillingAccountId
+     AND m.provider = a.ProviderName
+     AND (m.valid_from IS NULL OR a.x_Day IS NULL OR m.valid_from <= a.x_Day)
+     AND (m.valid_to IS NULL OR a.x_Day IS NULL OR a.x_Day < m.valid_to)
+    QUALIFY row_number() OVER (PARTITION BY a.aid ORDER BY m.mapping_no) = 1
+),
+assigned_accounts AS (
+    SELECT a.*, coalesce(t.customer, s.customer, b.customer) AS x_CustomerId
+    FROM accounts a
+    LEFT JOIN tag_match t ON t.aid = a.aid
+    LEFT JOIN sub_match s ON s.aid = a.aid
+    LEFT JOIN ba_match b ON b.aid = a.aid
 ),
 assigned AS (
-    SELECT coalesce(t.customer, s.customer, b.customer) AS x_CustomerId, r.*
+    SELECT a.x_CustomerId, r.*
     FROM raw r
-    LEFT JOIN tag_match t ON t.rid = r.rid
-    LEFT JOIN sub_match s ON s.rid = r.rid
-    LEFT JOIN ba_match b ON b.rid = r.rid
+    JOIN assigned_accounts a
+      ON a.ProviderName = r.ProviderName
+     AND a.BillingAccountId = r.BillingAccountId
+     AND coalesce(a.SubAccountId, '') = coalesce(r.SubAccountId, '')
+     AND coalesce(CAST(a.x_TagValues AS VARCHAR), '') = coalesce(CAST(r.x_TagValues AS VARCHAR), '')
+     AND coalesce(a.x_Day, DATE '1900-01-01') = coalesce(r.x_Day, DATE '1900-01-01')
 ),
 final AS (
     SELECT
