@@ -198,11 +198,16 @@ def _draft_invoices(con, run_id, period, orgs, plans, tier_results, summary: Bil
     run(con, "inv_delete_drafts", {"period": period})
     run(con, "inv_restatements_delete", {"period": period})
 
-    sums: dict[tuple[str, str], dict] = defaultdict(lambda: {"service": {}, "credit": defaultdict(lambda: ZERO),
-                                                              "usage": ZERO})
+    sums: dict[tuple[str, str], dict] = {}
+
+    def invoice_body(seller: str, buyer: str) -> dict:
+        """What one draft invoice adds up (created empty on first use)."""
+        return sums.setdefault((seller, buyer), {"service": {}, "credit": defaultdict(lambda: ZERO),
+                                                 "usage": ZERO})
+
     sums_rows = run(con, "fct_invoice_sums", {"run_id": run_id})
     for seller, buyer, treatment, provider, service, charge_class, price, _rows in sums_rows:
-        bucket = sums[(seller, buyer)]
+        bucket = invoice_body(seller, buyer)
         if treatment == "passed_credit":
             bucket["credit"][provider] += price
         else:
@@ -213,17 +218,17 @@ def _draft_invoices(con, run_id, period, orgs, plans, tier_results, summary: Bil
     # Edges with no rows still get an invoice when the buyer's plan has a fixed fee.
     for org in orgs.values():
         if org.parent and org.plan and any(f.amount is not None for f in plans[org.plan].fees):
-            sums.setdefault((org.parent, org.id), sums[(org.parent, org.id)])
+            invoice_body(org.parent, org.id)
     # Issued invoices are restated even when their rows are gone …
     for pair in issued:
-        sums.setdefault(pair, sums[pair])
+        invoice_body(*pair)
     # … and an earlier issued invoice that was restated puts a correction on the next draft.
     corrections: dict[tuple[str, str], list[InvoiceLine]] = defaultdict(list)
     for seller, buyer, corrects, number, _ccy, delta in run(con, "inv_pending_corrections", {"period": period}):
         corrections[(seller, buyer)].append(InvoiceLine(
             "correction", f"Correction to {corrects:%Y-%m} (invoice {number})", delta, delta,
             detail={"corrects_period": corrects.isoformat(), "invoice_number": number}))
-        sums.setdefault((seller, buyer), sums[(seller, buyer)])
+        invoice_body(seller, buyer)
 
     next_id = run(con, "inv_next_ids")[0][0]
     inv_cols, line_cols = defaultdict(list), defaultdict(list)
