@@ -12,9 +12,7 @@
 --   only; queries.scope checks the user may see that edge before calling. Reads x_PriceBuyer
 --   (the buyer's price) and nothing of the seller's cost.
 with runs as (
-    select max(run_id) as run_id
-    from billing_runs
-    where status = 'ok' and x_Period = $period::DATE
+    select run_id from rpt_current_runs where x_Period = $period::DATE
 ),
 
 ledger as (

@@ -26,9 +26,7 @@
 --   read for their basis only, never for an amount: no seller's cost leaves this statement
 --   except BilledCost/EffectiveCost when $show_cost (the root's own).
 with runs as (
-    select max(run_id) as run_id
-    from billing_runs
-    where status = 'ok' and x_Period = $period::DATE
+    select run_id from rpt_current_runs where x_Period = $period::DATE
 ),
 
 ledger as (

@@ -4,10 +4,7 @@
 --   $customers VARCHAR[] (NULL = every end customer on the edge), $period DATE (NULL = all periods).
 -- Scope rule: the edge x_SellerId = $seller, x_BuyerId = $buyer of each period's current run.
 with runs as (
-    select x_Period, max(run_id) as run_id
-    from billing_runs
-    where status = 'ok'
-    group by x_Period
+    select x_Period, run_id from rpt_current_runs
 ),
 
 ledger as (

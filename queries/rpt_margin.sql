@@ -12,10 +12,7 @@
 --   edge $org buys on (a reseller never sees its distributor's cost) and never an edge below its
 --   buyers (a distributor never sees its resellers' prices).
 with runs as (
-    select x_Period, max(run_id) as run_id
-    from billing_runs
-    where status = 'ok'
-    group by x_Period
+    select x_Period, run_id from rpt_current_runs
 ),
 
 current_invoices as (

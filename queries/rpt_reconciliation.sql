@@ -12,9 +12,7 @@
 -- Scope rule: the provider's own figures and the root's cost: queries.scope lets only admins and
 --   leaders of the root organisation call it.
 with runs as (
-    select max(run_id) as run_id
-    from billing_runs
-    where status = 'ok' and x_Period = $period::DATE
+    select run_id from rpt_current_runs where x_Period = $period::DATE
 ),
 
 landing as (

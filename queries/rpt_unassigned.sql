@@ -5,9 +5,7 @@
 -- Parameters: $period DATE.
 -- Scope rule: the root's own cost: queries.scope lets only admins and leaders of the root call it.
 with runs as (
-    select max(run_id) as run_id
-    from billing_runs
-    where status = 'ok' and x_Period = $period::DATE
+    select run_id from rpt_current_runs where x_Period = $period::DATE
 ),
 
 exceptions as (
