@@ -50,7 +50,7 @@ _REPLAY_KEY = "_tierline_replay_seen"  # a revoked cookie was already audited in
 _COOKIE_OP_KEY = "_tierline_cookie_op"  # a cookie write/delete the browser has not confirmed
 _COOKIE_SLOT = "tierline_cookies"      # the container the invisible cookie components live in
 _LIBRARY_KEYS = ("name", "username", "authentication_status", "email", "roles")
-_PAGE_PREFIXES = {"home", "costs", "invoices", "margins", "recon", "deliveries", "audit"}
+_PAGE_PREFIXES = {"home", "costs", "invoices", "margins", "recon", "deliveries", "audit", "plans"}
 
 
 @dataclass(frozen=True)
