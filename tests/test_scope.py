@@ -107,8 +107,22 @@ def _path(customer: str) -> list[tuple[str, str]]:
 
 
 def _insert(con, table: str, row: dict) -> None:
-    cols = ", ".join(row)
-    con.execute(f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' for _ in row)})", list(row.values()))
+    """Insert one row by column name: DuckDB's relation API, no SQL text. A column the row leaves
+    out gets the schema's default (only literal defaults exist: '...' strings and numbers)."""
+    defaults = dict(con.execute(
+        "SELECT column_name, column_default FROM duckdb_columns() "
+        "WHERE table_name = ? AND column_default IS NOT NULL", [table]).fetchall())
+    target = con.table(table)
+    unknown = set(row) - set(target.columns)
+    assert not unknown, f"{table} has no columns {unknown}"
+
+    def default(column: str):
+        text = defaults.get(column)
+        if text is None:
+            return None
+        return text[1:-1] if text.startswith("'") else Decimal(text)
+
+    target.insert([row[c] if c in row else default(c) for c in target.columns])
 
 
 def build_store(*, drop_landing_resource: str | None = None) -> duckdb.DuckDBPyConnection:
