@@ -1,6 +1,7 @@
 -- bench/generate_landing.sql: synthetic FOCUS rows straight into landing_focus for the billing
 -- benchmark (bench-only; never used by the product). Row i belongs to sub-account i % $subs
--- (ids 300000000000 + n), SKU i % 200, region i % 10.
+-- (ids 300000000000 + n), SKU i % 200, region i % 10; one delivery per billing account
+-- (x_IngestId 1–50), which bench/billing.py then records the way ingest does.
 -- Parameters: $rows BIGINT, $subs BIGINT (the last 100 are mapped to no customer), $period DATE.
 INSERT INTO landing_focus BY NAME
 WITH gen AS (
@@ -33,7 +34,7 @@ final AS (
         'region-' || CAST(region_no AS VARCHAR) AS RegionId,
         'INV-' || CAST(sub_no % 50 AS VARCHAR) AS InvoiceId,
         $period AS x_Period,
-        0 AS x_IngestId,
+        1 + sub_no % 50 AS x_IngestId,
         'bench' AS x_SourceFile
     FROM gen
 )

@@ -1,7 +1,8 @@
 """The billing run: price a period on every edge of the hierarchy and draft its invoices.
 
-The heavy lifting is SQL over the store (queries/fct_*.sql): one scan of the period's FOCUS
-rows into pricing groups, customer assignment, then one statement per depth of the tree.
+The heavy lifting is SQL over the store (queries/fct_*.sql): the period's pricing groups (kept
+up to date at ingest, data.groups) are assigned to customers, then priced with one statement
+per depth of the tree.
 Python only does what is per buyer and small: volume tiers (pricing.tiers) and invoice
 assembly (pricing.invoice), so the rounding rule lives in one place. docs/pricing.md is the
 spec; pricing.engine is the independent pure model a property test compares this with.
@@ -22,6 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from data.config import current_config, to_pricing
+from data.groups import Grouping, current_grouping, ensure_groups
 from data.store import transaction
 from pricing.hierarchy import edges_for
 from pricing.invoice import InvoiceLine, assemble_invoice, service_label
@@ -116,28 +118,27 @@ def run_billing(con: duckdb.DuckDBPyConnection, period: date | str, *,
     orgs, plans, _fx = to_pricing(doc)
     version = run(con, "cfg_current_version")[0][0]
     step = progress or (lambda f, m: None)
-    tag_keys = [r[0] for r in run(con, "cfg_tag_keys")]
-    dated = run(con, "cfg_has_dated_mappings")[0][0]
+    grouping = current_grouping(con)
     max_depth = max((len(edges_for(orgs, o.id)) for o in orgs.values() if o.kind == "customer"), default=0)
 
     run(con, "run_fast_inserts")
     try:
-        summary = _run(con, period, orgs, plans, version, tag_keys, dated, max_depth, step)
+        summary = _run(con, period, orgs, plans, version, grouping, max_depth, step)
     finally:
         run(con, "run_reset_inserts")
     step(1.0, f"run {summary.run_id} {summary.status}")
     return summary
 
 
-def _run(con, period, orgs, plans, version, tag_keys, dated, max_depth, step) -> BillingSummary:
+def _run(con, period, orgs, plans, version, grouping: Grouping, max_depth, step) -> BillingSummary:
     """The run itself, in one transaction (see run_billing)."""
     with transaction(con):
         run_id = run(con, "run_start", {"period": period, "config_version": version})[0][0]
         p = {"period": period}
-        step(0.05, "grouping the period's FOCUS rows")
-        run(con, "fct_stage_groups", {**p, "tag_keys": tag_keys, "dated": bool(dated)})
+        ensure_groups(con, period, grouping, progress=lambda m: step(0.05, m))
         step(0.30, "assigning rows to customers")
-        run(con, "fct_stage_assign", {"tag_keys": tag_keys})
+        run(con, "fct_stage_assign", {**p, "grouping": grouping.signature,
+                                      "tag_keys": list(grouping.tag_keys)})
         run(con, "fct_exceptions_unassigned", {"run_id": run_id, **p})
         edges = _edges_table(orgs, plans)
         con.register("edges_src", edges)

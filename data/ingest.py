@@ -17,6 +17,8 @@ How a file is loaded (docs/store.md has the user-facing story):
    per-slice totals go to `delivery_slices`, and earlier active slices with the same
    (ProviderName, BillingAccountId, x_Period) are replaced: their landing rows are deleted and the
    slices marked `replaced` with `replaced_by` = the new delivery.
+5. The delivery's rows are grouped for pricing into `landing_groups` (data.groups), so billing
+   runs start from groups instead of rescanning the landing rows.
 
 Everything from step 3 on is one transaction (data.store.transaction): a bad file leaves nothing.
 """
@@ -35,6 +37,7 @@ from typing import Callable, Iterable, Sequence
 
 import duckdb
 
+from data.groups import build_groups, current_grouping
 from data.store import transaction
 from pricing.money import ISO_CURRENCIES
 from queries import sql
@@ -80,7 +83,7 @@ _HASH_CHUNK = 4 * 1024 * 1024
 _INGEST_LOCK = threading.RLock()   # one ingest at a time per process (app poller + page uploads)
 
 # Progress budget of one file: hashing, the streaming load, checks/totals, replacement.
-_P_HASHED, _P_LOADED, _P_CHECKED = 0.05, 0.90, 0.95
+_P_HASHED, _P_LOADED, _P_CHECKED, _P_REPLACED = 0.05, 0.85, 0.88, 0.90
 
 
 class IngestError(Exception):
@@ -275,8 +278,11 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, shown: str, loaded_
             if overlaps:
                 con.execute(sql("landing_delete_replaced"), {"ingest_id": ingest_id})
                 con.execute(sql("deliveries_mark_replaced"), {"ingest_id": ingest_id})
+                con.execute(sql("landing_groups_delete_replaced"), {"ingest_id": ingest_id})
                 replaced_ids = tuple(sorted({int(o[0]) for o in overlaps}))
                 notices.append(_replacement_notice(overlaps))
+            report(_P_REPLACED, "grouping rows for pricing")
+            build_groups(con, [ingest_id], current_grouping(con))
             periods = tuple(r[0] for r in con.execute(
                 sql("deliveries_slice_periods"), {"ingest_id": ingest_id}).fetchall())
             con.execute(sql("deliveries_insert"), {

@@ -1,13 +1,14 @@
--- fct_stage_assign: pricing groups → customers (docs/pricing.md §1).
+-- fct_stage_assign: the period's pricing groups (landing_groups) → customers (docs/pricing.md §1).
 -- Creates TEMP TABLE tmp_groups: one row per (customer, pricing key) with summed amounts and a
 -- group id `gid`; x_CustomerId is NULL for unassigned groups. The customer depends only on the
 -- account (provider, billing account, sub-account, tag values, day), so it is decided once per
--- account and joined back. Tag rules win over sub-account
--- mappings, which win over billing-account mappings; within a kind the first mapping wins.
--- Parameters: $tag_keys VARCHAR[] (same list as fct_stage_groups).
+-- account and joined back. Tag rules win over sub-account mappings, which win over
+-- billing-account mappings; within a kind the first mapping wins.
+-- Parameters: $period DATE, $grouping VARCHAR (the groups' signature, data.groups.Grouping),
+--             $tag_keys VARCHAR[] (the tag keys the groups were cut by, in signature order).
 CREATE OR REPLACE TEMP TABLE tmp_groups AS
 WITH raw AS (
-    SELECT * FROM tmp_raw_groups
+    SELECT * FROM landing_groups WHERE x_Period = $period AND x_Grouping = $grouping
 ),
 maps AS (
     SELECT * FROM cfg_account_mappings

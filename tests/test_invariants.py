@@ -5,6 +5,7 @@ For every period and every seller:
 - Σ invoice subtotals (before tax) = what the margin report calls revenue, per currency;
 - the portal headline for each customer equals its invoice, to the cent;
 - every priced ledger group has exactly one rule, and each FOCUS row is on exactly one depth-1 group;
+- the pricing groups kept at ingest add up to the landed rows, per delivery, under one grouping;
 - reconciliation difference = 0.00 for every provider invoice.
 """
 from __future__ import annotations
@@ -85,6 +86,13 @@ def check_invariants(con) -> int:
         rows_landing = con.execute(
             "SELECT count(*) FROM landing_focus WHERE x_Period = ? AND ChargeCategory <> 'Tax'", [period]).fetchone()[0]
         assert rows_ledger + rows_unassigned == rows_landing, period
+        groups = con.execute(
+            "SELECT x_IngestId, count(DISTINCT x_Grouping), sum(x_RowCount), sum(BilledCost) "
+            "FROM landing_groups WHERE x_Period = ? GROUP BY ALL ORDER BY ALL", [period]).fetchall()
+        landing = con.execute(
+            "SELECT x_IngestId, 1, count(*), sum(BilledCost) FROM landing_focus "
+            "WHERE x_Period = ? AND ChargeCategory <> 'Tax' GROUP BY ALL ORDER BY ALL", [period]).fetchall()
+        assert groups == landing, period    # the groups a run prices are exactly the landed rows
     return checked
 
 
