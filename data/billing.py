@@ -140,6 +140,7 @@ def _run(con, period, orgs, plans, version, grouping: Grouping, max_depth, step)
         run(con, "fct_stage_assign", {**p, "grouping": grouping.signature,
                                       "tag_keys": list(grouping.tag_keys)})
         run(con, "fct_exceptions_unassigned", {"run_id": run_id, **p})
+        run(con, "fct_groups_insert", {"run_id": run_id, **p})
         edges = _edges_table(orgs, plans)
         con.register("edges_src", edges)
         run(con, "fct_edges_load")
@@ -164,10 +165,12 @@ def _run(con, period, orgs, plans, version, grouping: Grouping, max_depth, step)
         summary = _summarise(con, run_id, period)
         if summary.rows_unpriced:
             summary.status = "failed"
-            run(con, "fct_ledger_drop_run", {"run_id": run_id})
+            run(con, "fct_prices_drop_run", {"run_id": run_id})
+            run(con, "fct_groups_drop_run", {"run_id": run_id})
         else:
             step(0.85, "replacing the period's ledger")
-            run(con, "fct_ledger_keep_run", {"run_id": run_id, **p})
+            run(con, "fct_prices_keep_run", {"run_id": run_id, **p})
+            run(con, "fct_groups_keep_run", {"run_id": run_id, **p})
             step(0.92, "drafting invoices")
             _draft_invoices(con, run_id, period, orgs, plans, tier_results, summary)
         run(con, "run_finish", {

@@ -1,9 +1,10 @@
 -- fct_apply_tiers: finish one depth's edges — tier factor, price after tiers, buyer-currency price —
--- and write them to the priced ledger fct_ledger under the run's id (docs/pricing.md §5–§6).
+-- and write them to the priced ledger under the run's id (docs/pricing.md §5–§6): fct_prices, one
+-- row per group and edge (the group's own attributes are in fct_groups, written once per run).
 -- Reads tmp_edge and tmp_tier_factors (x_BuyerId, factor DECIMAL(20,12), from Python). Only rows
 -- with a rule (or a non-priced treatment) and an FX rate reach the ledger; the rest are exceptions.
 -- Parameters: $run_id BIGINT, $period DATE.
-INSERT INTO fct_ledger BY NAME
+INSERT INTO fct_prices BY NAME
 WITH edge AS (
     SELECT * FROM tmp_edge
     WHERE x_FxRate IS NOT NULL AND x_SellerFxRate IS NOT NULL AND (x_Treatment <> 'priced' OR x_RuleNo IS NOT NULL)
@@ -25,12 +26,7 @@ priced AS (
 ),
 final AS (
     SELECT
-        $run_id AS run_id, $period AS x_Period, gid AS x_GroupId,
-        x_CustomerId, x_Depth, x_SellerId, x_BuyerId,
-        ProviderName, BillingAccountId, SubAccountId, InvoiceId,
-        ServiceCategory, ServiceName, SkuId, RegionId,
-        ChargeCategory, ChargeClass, CommitmentDiscountStatus, x_Commitment, BillingCurrency,
-        x_RowCount, ListCost, ContractedCost, BilledCost, EffectiveCost,
+        $run_id AS run_id, $period AS x_Period, gid AS x_GroupId, x_Depth, x_SellerId, x_BuyerId,
         x_Treatment, plan_id AS x_PlanId, x_RuleNo, x_Basis, x_BasisAmount, x_Factor,
         x_Cost, x_PricePreTier, x_TierFactor, x_Price,
         buyer_ccy AS x_BuyerCurrency, x_FxRate,

@@ -172,7 +172,12 @@ def build_store(*, drop_landing_resource: str | None = None) -> duckdb.DuckDBPyC
                                         SkuId="SKU-1", BillingCurrency="USD", x_RowCount=1, BilledCost=D("40")))
 
     sums: dict[tuple[str, str], dict[tuple[str, str], Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-    for (cust, sub, cat, svc, svc_cat, sku), g in groups.items():
+    for gid, ((cust, sub, cat, svc, svc_cat, sku), g) in enumerate(groups.items(), start=1):
+        _insert(con, "fct_groups", dict(
+            run_id=3, x_Period=P, x_GroupId=gid, x_CustomerId=cust, ProviderName="AWS", BillingAccountId="BA1",
+            SubAccountId=sub, InvoiceId="INV-1", ServiceCategory=svc_cat, ServiceName=svc, SkuId=sku,
+            RegionId="us-east-1", ChargeCategory=cat, x_Commitment=False, BillingCurrency="USD",
+            x_RowCount=g["rows"], ListCost=g["L"], ContractedCost=g["L"], BilledCost=g["B"], EffectiveCost=g["B"]))
         cost = g["B"]
         for depth, (seller, buyer) in enumerate(_path(cust), start=1):
             basis, factor = PLANS[PLAN_OF[buyer]]
@@ -184,12 +189,8 @@ def build_store(*, drop_landing_resource: str | None = None) -> duckdb.DuckDBPyC
                 amount = g["L"] if basis == "list" else cost
                 price = ledger(amount * factor)
             price_buyer = ledger(price * rate)
-            _insert(con, "fct_ledger", dict(
-                run_id=3, x_Period=P, x_SellerId=seller, x_BuyerId=buyer, x_CustomerId=cust, x_Depth=depth,
-                ProviderName="AWS", BillingAccountId="BA1", SubAccountId=sub, InvoiceId="INV-1",
-                ServiceCategory=svc_cat, ServiceName=svc, SkuId=sku, RegionId="us-east-1",
-                ChargeCategory=cat, x_Commitment=False, BillingCurrency="USD", x_RowCount=g["rows"],
-                ListCost=g["L"], ContractedCost=g["L"], BilledCost=g["B"], EffectiveCost=g["B"],
+            _insert(con, "fct_prices", dict(
+                run_id=3, x_Period=P, x_GroupId=gid, x_SellerId=seller, x_BuyerId=buyer, x_Depth=depth,
                 x_Treatment=treatment, x_PlanId=PLAN_OF[buyer], x_RuleNo=0 if basis else None, x_Basis=basis,
                 x_BasisAmount=None, x_Factor=factor, x_Cost=cost, x_PricePreTier=price, x_TierFactor=D(1),
                 x_Price=price, x_BuyerCurrency=CCY[buyer], x_FxRate=rate, x_PriceBuyer=price_buyer,

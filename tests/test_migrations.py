@@ -1,0 +1,46 @@
+"""Schema migrations carry an existing store's data across (data/store.py, queries/migrations/)."""
+from __future__ import annotations
+
+import copy
+
+import duckdb
+
+from data.billing import run_billing
+from data.store import migrate, migrations
+from tests.billing_support import focus_row, make_store
+from tests.test_billing import P, WORKLOAD, two_tier
+
+
+def store_at(version: int) -> duckdb.DuckDBPyConnection:
+    """An in-memory store with the migrations up to `version` applied, as an older Tierline left it."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+                "applied_at TIMESTAMP NOT NULL)")
+    for number, name, path in migrations():
+        if number <= version:
+            con.execute(path.read_text(encoding="utf-8"))
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, now()::TIMESTAMP)", [number, name])
+    return con
+
+
+def test_008_moves_the_wide_ledger_into_groups_and_prices(tmp_path):
+    rows = copy.deepcopy(WORKLOAD) + [focus_row(category="Credit", list_cost="-50.00", billed="-50.00"),
+                                      focus_row(sub="200000000099", list_cost="7.00", billed="6.00")]
+    cfg = two_tier(customer_ccy="EUR", fx=[{"period": "2026-05", "from": "USD", "to": "EUR", "rate": "0.9200"}])
+    priced = make_store(tmp_path, cfg, rows)
+    assert run_billing(priced, P).ok
+    columns = [c[0] for c in priced.execute("DESCRIBE fct_ledger").fetchall()]
+    assert columns[-1] == "x_GroupId"          # the view keeps the old table's column order
+    keep = [c for c in columns if c != "x_GroupId"]
+    before = priced.execute(f"SELECT {', '.join(keep)} FROM fct_ledger ORDER BY ALL").fetchall()
+    assert len(before) == 5   # 2 usage groups × 2 edges + the credit the distributor retains (unmapped: none)
+
+    old = store_at(7)                           # fct_ledger is still a table here
+    old.executemany(f"INSERT INTO fct_ledger ({', '.join(keep)}) VALUES ({', '.join('?' * len(keep))})",
+                    [list(r) for r in before])
+    assert migrate(old) == [n for n, _, _ in migrations() if n > 7]
+    after = old.execute(f"SELECT {', '.join(keep)} FROM fct_ledger ORDER BY ALL").fetchall()
+    assert after == before
+    assert old.execute("SELECT count(*), count(DISTINCT x_GroupId) FROM fct_groups").fetchone() == (3, 3)
+    # both edges of a group point at the same group row
+    assert old.execute("SELECT count(DISTINCT x_GroupId) FROM fct_prices").fetchone() == (3,)
