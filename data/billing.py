@@ -137,10 +137,9 @@ def _run(con, period, orgs, plans, version, grouping: Grouping, max_depth, step)
         p = {"period": period}
         ensure_groups(con, period, grouping, progress=lambda m: step(0.05, m))
         step(0.30, "assigning rows to customers")
-        run(con, "fct_stage_assign", {**p, "grouping": grouping.signature,
+        run(con, "fct_stage_assign", {"run_id": run_id, **p, "grouping": grouping.signature,
                                       "tag_keys": list(grouping.tag_keys)})
         run(con, "fct_exceptions_unassigned", {"run_id": run_id, **p})
-        run(con, "fct_groups_insert", {"run_id": run_id, **p})
         edges = _edges_table(orgs, plans)
         con.register("edges_src", edges)
         run(con, "fct_edges_load")

@@ -82,8 +82,9 @@ def ensure_groups(con: duckdb.DuckDBPyConnection, period: date, grouping: Groupi
     if not missing:
         return 0
     if progress:
-        progress(f"grouping the FOCUS rows of {len(missing)} deliveries "
-                 "(account mappings changed since they were loaded)")
+        progress(f"regrouping the FOCUS rows of {len(missing)} "
+                 f"{'delivery' if len(missing) == 1 else 'deliveries'} for pricing "
+                 "(tag rules or dated mappings changed since they were loaded)")
     run(con, "landing_groups_delete_stale", params)
     build_groups(con, missing, grouping, period=period)
     return len(missing)

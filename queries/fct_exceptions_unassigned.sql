@@ -1,9 +1,9 @@
 -- fct_exceptions_unassigned: records the period's groups that map to no customer (revenue leakage).
--- Inserts into fct_exceptions (kind 'unassigned'). Reads TEMP TABLE tmp_groups.
+-- Inserts into fct_exceptions (kind 'unassigned'). Reads the run's fct_groups.
 -- Parameters: $run_id BIGINT, $period DATE.
 INSERT INTO fct_exceptions BY NAME
 WITH unassigned AS (
-    SELECT * FROM tmp_groups WHERE x_CustomerId IS NULL
+    SELECT * FROM fct_groups WHERE run_id = $run_id AND x_CustomerId IS NULL
 ),
 final AS (
     SELECT

@@ -3,11 +3,18 @@
 -- winning rule (most specific; NULL = no rule), the basis amount, the seller's cost, the price
 -- before tiers and the FX rate into the buyer's (and seller's) currency (NULL = missing rate).
 -- Groups whose credit was retained on a higher edge go no further down.
--- Reads tmp_groups, tmp_edges (from Python), fct_prices (the run's edges of lower depth),
+-- Reads the run's fct_groups, tmp_edges (from Python), fct_prices (the run's edges of lower depth),
 -- cfg_plan_rules, cfg_fx_rates. Parameters: $depth INTEGER, $period DATE, $run_id BIGINT.
 CREATE OR REPLACE TEMP TABLE tmp_edge AS
 WITH groups AS (
-    SELECT * FROM tmp_groups WHERE x_CustomerId IS NOT NULL
+    SELECT
+        x_GroupId AS gid, x_CustomerId,
+        ProviderName, BillingAccountId, SubAccountId, InvoiceId,
+        ServiceCategory, ServiceName, SkuId, RegionId,
+        ChargeCategory, ChargeClass, CommitmentDiscountStatus, x_Commitment, BillingCurrency,
+        x_RowCount, ListCost, ContractedCost, BilledCost, EffectiveCost
+    FROM fct_groups
+    WHERE run_id = $run_id AND x_CustomerId IS NOT NULL
 ),
 edges AS (
     SELECT * FROM tmp_edges WHERE x_Depth = $depth

@@ -1,12 +1,14 @@
 -- fct_stage_assign: the period's pricing groups (landing_groups) → customers (docs/pricing.md §1).
--- Creates TEMP TABLE tmp_groups: one row per (customer, pricing key) with summed amounts and a
--- group id `gid`; x_CustomerId is NULL for unassigned groups. The customer depends only on the
+-- Writes the run's pricing groups to fct_groups: one row per (customer, pricing key) with summed
+-- amounts and a group id x_GroupId; x_CustomerId is NULL for unassigned groups (the ledger view
+-- never shows them: no edge prices them). The customer depends only on the
 -- account (provider, billing account, sub-account, tag values, day), so it is decided once per
 -- account and joined back. Tag rules win over sub-account mappings, which win over
 -- billing-account mappings; within a kind the first mapping wins.
--- Parameters: $period DATE, $grouping VARCHAR (the groups' signature, data.groups.Grouping),
+-- Returns the number of groups written.
+-- Parameters: $run_id BIGINT, $period DATE, $grouping VARCHAR (the groups' signature, data.groups.Grouping),
 --             $tag_keys VARCHAR[] (the tag keys the groups were cut by, in signature order).
-CREATE OR REPLACE TEMP TABLE tmp_groups AS
+INSERT INTO fct_groups BY NAME
 WITH raw AS (
     SELECT * FROM landing_groups WHERE x_Period = $period AND x_Grouping = $grouping
 ),
@@ -81,4 +83,4 @@ final AS (
     FROM assigned
     GROUP BY ALL
 )
-SELECT row_number() OVER () AS gid, * FROM final;
+SELECT $run_id AS run_id, $period AS x_Period, row_number() OVER () AS x_GroupId, * FROM final;

@@ -76,7 +76,7 @@ def test_a_new_tag_rule_regroups_the_period_before_pricing(tmp_path):
     reimport(con, cfg)
     stages: list[str] = []
     assert run_billing(con, P, progress=lambda f, m: stages.append(m)).ok
-    assert any("grouping the FOCUS rows of 1 deliveries" in s for s in stages)
+    assert any("regrouping the FOCUS rows of 1 delivery for pricing" in s for s in stages)
     inv = invoices_by_buyer(con, P)
     assert inv["contoso"]["subtotal"] == Decimal("5700.00")
     assert inv["fabrikam"]["subtotal"] == Decimal("3800.00")

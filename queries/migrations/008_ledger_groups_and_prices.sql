@@ -1,6 +1,7 @@
 -- Migration 008: the priced ledger in two tables, so a run writes each pricing group's
 -- attributes once instead of once per edge (docs/pricing.md §2, docs/store.md):
---   fct_groups  one row per (run, pricing group of a customer): the group's key and summed amounts;
+--   fct_groups  one row per (run, pricing group): its customer (NULL: unassigned), key and summed
+--               amounts;
 --   fct_prices  one row per (run, group, edge): what the edge did with it.
 -- `fct_ledger` becomes a view joining them, with the same columns as the table it replaces, so
 -- every reader keeps reading one priced ledger. Existing ledger rows move across; groups are
@@ -9,7 +10,7 @@ CREATE TABLE fct_groups (
     run_id            BIGINT NOT NULL,
     x_Period          DATE NOT NULL,
     x_GroupId         BIGINT NOT NULL,    -- pricing group within the run
-    x_CustomerId      VARCHAR NOT NULL,
+    x_CustomerId      VARCHAR,            -- NULL: no mapping or tag rule matches (unassigned)
     ProviderName      VARCHAR NOT NULL,
     BillingAccountId  VARCHAR NOT NULL,
     SubAccountId      VARCHAR,
@@ -89,7 +90,8 @@ JOIN fct_groups g
 
 DROP TABLE fct_ledger;
 
--- The priced ledger as every reader sees it: one row per (run, pricing group, edge).
+-- The priced ledger as every reader sees it: one row per (run, pricing group, edge); unassigned
+-- groups have no edge, so they are not in it.
 CREATE VIEW fct_ledger AS
 SELECT
     p.run_id, p.x_Period, p.x_SellerId, p.x_BuyerId, g.x_CustomerId, p.x_Depth,
