@@ -1,4 +1,5 @@
--- fct_stage_assign: the period's pricing groups (landing_groups) → customers (docs/pricing.md §1).
+-- fct_stage_assign: the period's pricing groups (landing_groups, tax rows aside) → customers
+-- (docs/pricing.md §1).
 -- Writes the run's pricing groups to fct_groups: one row per (customer, pricing key) with summed
 -- amounts and a group id x_GroupId; x_CustomerId is NULL for unassigned groups (the ledger view
 -- never shows them: no edge prices them). The customer depends only on the
@@ -10,7 +11,8 @@
 --             $tag_keys VARCHAR[] (the tag keys the groups were cut by, in signature order).
 INSERT INTO fct_groups BY NAME
 WITH raw AS (
-    SELECT * FROM landing_groups WHERE x_Period = $period AND x_Grouping = $grouping
+    SELECT * FROM landing_groups
+    WHERE x_Period = $period AND x_Grouping = $grouping AND ChargeCategory <> 'Tax'
 ),
 maps AS (
     SELECT * FROM cfg_account_mappings

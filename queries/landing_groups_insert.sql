@@ -1,6 +1,7 @@
 -- landing_groups_insert: landing_focus → landing_groups for some deliveries (docs/store.md).
--- Groups the non-tax FOCUS rows of the deliveries $ingest_ids (of period $period, or of every
--- period when $period is NULL) by the pricing key of docs/pricing.md §2 plus what customer
+-- Groups the FOCUS rows of the deliveries $ingest_ids (of period $period, or of every period
+-- when $period is NULL; tax rows too, so every delivery of a period has groups, and the billing
+-- run skips them) by the pricing key of docs/pricing.md §2 plus what customer
 -- assignment needs: the values of the tag keys $tag_keys (NULL when empty) and the charge day
 -- of rows a dated mapping may move: every row when $dated_all, else rows whose provider and
 -- sub-account are in $dated_subs or provider and billing account in $dated_bas (each written
@@ -14,7 +15,6 @@ WITH src AS (
     FROM landing_focus
     WHERE list_contains($ingest_ids::BIGINT[], x_IngestId)
       AND ($period::DATE IS NULL OR x_Period = $period::DATE)
-      AND ChargeCategory <> 'Tax'
 ),
 keyed AS (
     SELECT

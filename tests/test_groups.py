@@ -27,10 +27,10 @@ def group_totals(con) -> list[tuple]:
 
 
 def landing_totals(con) -> list[tuple]:
-    """The same from the active landing rows themselves (non-tax rows)."""
+    """The same from the active landing rows themselves."""
     return con.execute(
         "SELECT x_IngestId, x_Period, count(*), sum(BilledCost) FROM landing_focus "
-        "WHERE ChargeCategory <> 'Tax' GROUP BY ALL ORDER BY ALL").fetchall()
+        "GROUP BY ALL ORDER BY ALL").fetchall()
 
 
 def reimport(con, cfg: dict) -> None:
@@ -45,12 +45,23 @@ def test_signature_names_the_grouping():
 
 def test_ingest_groups_the_delivery_in_its_transaction(tmp_path):
     rows = WORKLOAD + [focus_row(list_cost="1.00", billed="1.00"),            # same key as row 1
-                       focus_row(category="Tax", billed="9.00", sku=None)]     # tax is not grouped
+                       focus_row(category="Tax", billed="9.00", sku=None)]
     con = make_store(tmp_path, two_tier(), rows)
     got = group_totals(con)
     assert [(g[0], g[1], g[2], g[3], g[4], g[5]) for g in got] == [
-        (1, P, Grouping().signature, 2, 3, Decimal("8501.0000000000"))]
+        (1, P, Grouping().signature, 3, 4, Decimal("8510.0000000000"))]
     assert [(i, p, n, c) for i, p, _, _, n, c in got] == landing_totals(con)
+    assert run_billing(con, P).ok
+    assert invoices_by_buyer(con, P)["contoso"]["subtotal"] == Decimal("9500.95")   # the tax row is not priced
+
+
+def test_a_tax_only_delivery_is_grouped_once(tmp_path):
+    con = make_store(tmp_path, two_tier(), WORKLOAD)
+    ingest_file(con, write_focus(tmp_path / "tax.csv", [focus_row(account="100000000002", category="Tax",
+                                                                  billed="9.00", sku=None)]), loaded_by="test")
+    stages: list[str] = []
+    assert run_billing(con, P, progress=lambda f, m: stages.append(m)).ok
+    assert not any("regrouping" in s for s in stages)
 
 
 def test_redelivery_replaces_the_groups_with_the_slice(tmp_path):

@@ -1,5 +1,5 @@
 -- Migration 007: pricing groups kept up to date at ingest (docs/pricing.md §2, docs/store.md).
--- One row per (delivery, period, pricing key, tag values, day) of the non-tax FOCUS rows with
+-- One row per (delivery, period, pricing key, tag values, day) of the FOCUS rows with
 -- their row count and summed amounts, so a billing run starts from groups instead of scanning
 -- every landing row. `x_Grouping` names what the groups were cut by (the tag keys of the tag
 -- rules and whether mappings are dated, as JSON); a run whose configuration cuts differently
