@@ -3,13 +3,15 @@
     python bench/billing.py                 # 10,000,000 rows
     python bench/billing.py --rows 100000000 --db /work/bench100.duckdb --json
     python bench/billing.py --rows 100000000 --db /work/bench100.duckdb --regroup
+    python bench/billing.py --rows 100000000 --db /work/bench100.duckdb --move-account
 
 Target (issue #3): 100M rows for 7,000 customers priced on every edge in under a minute on a
 2-core machine. Rows are generated straight into landing_focus, one delivery per billing account,
 and recorded the way ingest records a file (slices and pricing groups, data.groups; ingest is
 benchmarked apart, bench/ingest.py). The timed part is exactly `data.billing.run_billing`.
 `--regroup` drops the pricing groups first: the run then regroups every landing row, as the first
-run after a change of tag rules or dated mappings does.
+run after a change of the tag rules' keys does. `--move-account` moves one sub-account to another
+customer mid-month (a dated mapping) first: the run regroups the one delivery holding it.
 """
 from __future__ import annotations
 
@@ -90,6 +92,19 @@ def settle_deliveries(con) -> float | None:
     return seconds
 
 
+def move_account(con, resellers: int, customers: int) -> None:
+    """Re-import the channel with its first sub-account moving from c00000 to c00001 on the 16th,
+    or without the move when the store's configuration has it (so repeated runs alternate)."""
+    config, _ = channel(resellers, customers, 2)
+    if not run(con, "cfg_dated_mappings"):
+        first = config["account_mappings"][0]
+        first["to"] = "2026-05-16"
+        config["account_mappings"].insert(1, {"provider": "AWS", "sub_account_id": first["sub_account_id"],
+                                              "customer": "c00001", "from": "2026-05-16"})
+    import_config(con, parse_config(yaml.safe_dump(config, sort_keys=False), source="bench"),
+                  imported_by="bench")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=10_000_000)
@@ -99,7 +114,11 @@ def main() -> int:
                     "--rows generated rows is reused, so repeated runs skip generation")
     ap.add_argument("--regroup", action="store_true",
                     help="drop the pricing groups first, so the run rebuilds them from every landing row "
-                         "(what the first run after a change of tag rules or dated mappings does)")
+                         "(what the first run after a change of the tag rules' keys does)")
+    ap.add_argument("--move-account", action="store_true",
+                    help="import the channel with one sub-account moving to another customer mid-month "
+                         "(or, if it already does, without the move) first: the run regroups only the "
+                         "delivery that holds the account")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
@@ -121,6 +140,8 @@ def main() -> int:
         grouped = settle_deliveries(con)
         if args.regroup:
             con.execute("DELETE FROM landing_groups")   # as after a change of tag rules
+        if args.move_account:
+            move_account(con, args.resellers, args.customers)
 
         stages: list[tuple[float, str]] = []
         start = time.perf_counter()
@@ -134,6 +155,7 @@ def main() -> int:
                "invoices": result.invoices_drafted, "seconds": round(elapsed, 2),
                "rows_per_second": round(args.rows / elapsed), "peak_rss_mb": round(peak_mb),
                "generate_seconds": round(generated, 2), "regroup": args.regroup,
+               "move_account": args.move_account,
                "ingest_grouping_seconds": round(grouped, 2) if grouped is not None else None,
                "stages": [{"at": round(t, 2), "stage": m} for t, m in stages]}
         con.close()
@@ -141,7 +163,8 @@ def main() -> int:
         print(json.dumps(out, indent=2))
     else:
         print(f"billing run: {out['rows']:,} rows, {out['customers']:,} customers, 2-tier"
-              + (" (groups rebuilt from landing rows)" if args.regroup else ""))
+              + (" (groups rebuilt from landing rows)" if args.regroup else "")
+              + (" (one sub-account's mid-month move toggled)" if args.move_account else ""))
         if grouped is not None:
             print(f"  (ingest-side grouping of the generated deliveries: {grouped:.2f} s)")
         for s in out["stages"]:

@@ -6,12 +6,15 @@ on two cores, so it is done once, when a delivery lands (`build_groups`, in the 
 transaction), and stored in `landing_groups`. Replacing a delivery's slices drops their groups in
 the same transaction.
 
-What the groups are cut by besides the pricing key depends on the configuration: the values of
-the tag keys used by tag rules, and the charge day of the accounts a dated mapping names (so one
-mid-month move of an account does not cut the whole month by day). That choice is the
-`Grouping`; its signature is stored with every group. A billing run asks for the configuration's
-grouping (`ensure_groups`) and rebuilds, from landing_focus, the groups of any delivery cut
-otherwise (the configuration changed since it was loaded, or the store predates this table).
+What the groups are cut by besides the pricing key depends on the configuration (`Grouping`):
+- the values of the tag keys used by tag rules (and, when a tag rule is dated, the charge day of
+  every row): named by the signature stored with every group;
+- the charge day of the rows of the accounts a dated mapping names, so that one mid-month move
+  of an account does not cut the whole month by day: visible in the group itself (`x_Day`).
+A billing run asks for the configuration's grouping (`ensure_groups`) and rebuilds, from
+landing_focus, the groups of the deliveries cut otherwise: every delivery of the period when the
+signature changed (or the store predates the groups), only the deliveries holding an account
+whose dated mappings came or went otherwise.
 """
 from __future__ import annotations
 
@@ -41,9 +44,10 @@ class Grouping:
 
     @property
     def signature(self) -> str:
-        """A short stable name of this grouping, stored with every group it cut."""
-        text = json.dumps([self.tag_keys, self.dated_all, self.dated_subs, self.dated_bas])
-        return "g1-" + hashlib.sha256(text.encode()).hexdigest()[:24]
+        """A short stable name of the tag cut, stored with every group (the day cut of single
+        accounts is not in it: a group shows it by its x_Day)."""
+        text = json.dumps([self.tag_keys, self.dated_all])
+        return "g2-" + hashlib.sha256(text.encode()).hexdigest()[:24]
 
     def params(self) -> dict:
         return {"tag_keys": list(self.tag_keys), "dated_all": self.dated_all,
@@ -74,17 +78,22 @@ def build_groups(con: duckdb.DuckDBPyConnection, ingest_ids: Sequence[int], grou
 
 def ensure_groups(con: duckdb.DuckDBPyConnection, period: date, grouping: Grouping, *,
                   progress: Callable[[str], None] | None = None) -> int:
-    """Make the period's groups those of `grouping`: drop groups cut otherwise and rebuild the
-    deliveries that lack them. Returns how many deliveries were rebuilt (0 on the fast path).
-    The caller owns the transaction."""
+    """Make the period's groups those of `grouping`: rebuild the deliveries whose groups are cut
+    otherwise (another signature, none at all, or an account cut by day that should not be, or
+    the other way round). Returns how many deliveries were rebuilt (0 on the fast path). The
+    caller owns the transaction."""
     params = {"period": period, "grouping": grouping.signature}
-    missing = [r[0] for r in run(con, "landing_groups_missing", params)]
-    if not missing:
+    stale = {r[0] for r in run(con, "landing_groups_missing", params)}
+    stale |= {r[0] for r in run(con, "landing_groups_day_cut_changed", {
+        **params, "dated_all": grouping.dated_all, "dated_subs": list(grouping.dated_subs),
+        "dated_bas": list(grouping.dated_bas)})}
+    if not stale:
         return 0
+    ids = sorted(stale)
     if progress:
-        progress(f"regrouping the FOCUS rows of {len(missing)} "
-                 f"{'delivery' if len(missing) == 1 else 'deliveries'} for pricing "
+        progress(f"regrouping the FOCUS rows of {len(ids)} "
+                 f"{'delivery' if len(ids) == 1 else 'deliveries'} for pricing "
                  "(tag rules or dated mappings changed since they were loaded)")
-    run(con, "landing_groups_delete_stale", params)
-    build_groups(con, missing, grouping, period=period)
-    return len(missing)
+    run(con, "landing_groups_delete_stale", {**params, "ingest_ids": ids})
+    build_groups(con, ids, grouping, period=period)
+    return len(ids)

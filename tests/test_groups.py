@@ -37,10 +37,12 @@ def reimport(con, cfg: dict) -> None:
     import_config(con, parse_config(yaml.safe_dump(cfg, sort_keys=False), source="t2.yaml"), imported_by="test")
 
 
-def test_signature_names_the_grouping():
-    assert Grouping().signature == Grouping().signature
-    assert len({Grouping().signature, Grouping(("customer",)).signature, Grouping(dated_all=True).signature,
-                Grouping(dated_subs=("AWS\x1f1",)).signature, Grouping(dated_bas=("AWS\x1f1",)).signature}) == 5
+def test_signature_names_the_tag_cut_only():
+    assert len({Grouping().signature, Grouping(("customer",)).signature,
+                Grouping(dated_all=True).signature}) == 3
+    # which single accounts are cut by day shows in the groups themselves (x_Day), not in the name
+    assert Grouping(dated_subs=("AWS\x1f1",)).signature == Grouping(dated_bas=("AWS\x1f1",)).signature \
+        == Grouping().signature
 
 
 def test_ingest_groups_the_delivery_in_its_transaction(tmp_path):
@@ -156,3 +158,37 @@ def test_a_failed_ingest_leaves_no_groups(tmp_path):
     except Exception:                                            # noqa: BLE001 - IngestError, checked elsewhere
         pass
     assert group_totals(con) == before
+
+
+def test_a_new_dated_mapping_regroups_only_the_deliveries_holding_its_account(tmp_path):
+    cfg = two_tier()
+    cfg["organizations"].append({"id": "fabrikam", "name": "Fabrikam", "kind": "customer",
+                                 "parent": "msp-one", "currency": "USD", "plan": "msp-plan"})
+    cfg["account_mappings"].append({"provider": "AWS", "sub_account_id": "200000000002", "customer": "contoso"})
+    con = make_store(tmp_path, cfg, [focus_row(list_cost="100.00", billed="85.00", day=3),
+                                     focus_row(list_cost="200.00", billed="170.00", day=20)])
+    ingest_file(con, write_focus(tmp_path / "other.csv", [                 # another payer account
+        focus_row(account="100000000002", sub="200000000002", list_cost="10.00", billed="8.50", day=d)
+        for d in (3, 20)]), loaded_by="test")
+    assert run_billing(con, P).ok
+
+    moved = copy.deepcopy(cfg)                  # sub-account 1 moves to fabrikam on the 16th
+    moved["account_mappings"][0]["to"] = "2026-05-16"
+    moved["account_mappings"].append({"provider": "AWS", "sub_account_id": "200000000001",
+                                      "customer": "fabrikam", "from": "2026-05-16"})
+    reimport(con, moved)
+    stages: list[str] = []
+    assert run_billing(con, P, progress=lambda f, m: stages.append(m)).ok
+    assert [s for s in stages if "regrouping" in s] == [
+        "regrouping the FOCUS rows of 1 delivery for pricing "
+        "(tag rules or dated mappings changed since they were loaded)"]
+    inv = invoices_by_buyer(con, P)
+    assert inv["contoso"]["subtotal"] == Decimal("114.00")      # 95.00 + 19.00
+    assert inv["fabrikam"]["subtotal"] == Decimal("190.00")
+
+    reimport(con, cfg)                          # and back: the day cut goes again
+    stages.clear()
+    assert run_billing(con, P, progress=lambda f, m: stages.append(m)).ok
+    assert sum("regrouping the FOCUS rows of 1 delivery" in s for s in stages) == 1
+    assert con.execute("SELECT count(*) FROM landing_groups WHERE x_Day IS NOT NULL").fetchone() == (0,)
+    assert invoices_by_buyer(con, P)["contoso"]["subtotal"] == Decimal("304.00")
