@@ -5,7 +5,9 @@
 -- never shows them: no edge prices them). The customer depends only on the
 -- account (provider, billing account, sub-account, tag values, day), so it is decided once per
 -- account and joined back. Tag rules win over sub-account mappings, which win over
--- billing-account mappings; within a kind the first mapping wins.
+-- billing-account mappings; within a kind the first mapping wins. Groups cut by tag values or
+-- day are summed back to one per (customer, pricing key); the day cut is per account, so a key
+-- is never split between the two halves (and without tag keys, most groups skip the sum).
 -- Returns the number of groups written.
 -- Parameters: $run_id BIGINT, $period DATE, $grouping VARCHAR (the groups' signature, data.groups.Grouping),
 --             $tag_keys VARCHAR[] (the tag keys the groups were cut by, in signature order).
@@ -71,7 +73,14 @@ assigned AS (
      AND coalesce(CAST(a.x_TagValues AS VARCHAR), '') = coalesce(CAST(r.x_TagValues AS VARCHAR), '')
      AND coalesce(a.x_Day, DATE '1900-01-01') = coalesce(r.x_Day, DATE '1900-01-01')
 ),
-final AS (
+whole AS (
+    -- groups that are already one per (customer, pricing key): no tag cut, no day cut
+    SELECT *
+    FROM assigned
+    WHERE len($tag_keys::VARCHAR[]) = 0 AND x_Day IS NULL
+),
+merged AS (
+    -- groups cut by tag values or day: one per (customer, pricing key) again
     SELECT
         x_CustomerId,
         ProviderName, BillingAccountId, SubAccountId, InvoiceId,
@@ -83,6 +92,18 @@ final AS (
         sum(BilledCost)     AS BilledCost,
         sum(EffectiveCost)  AS EffectiveCost
     FROM assigned
+    WHERE NOT (len($tag_keys::VARCHAR[]) = 0 AND x_Day IS NULL)
     GROUP BY ALL
+),
+final AS (
+    SELECT
+        x_CustomerId,
+        ProviderName, BillingAccountId, SubAccountId, InvoiceId,
+        ServiceCategory, ServiceName, SkuId, RegionId,
+        ChargeCategory, ChargeClass, CommitmentDiscountStatus, x_Commitment, BillingCurrency,
+        x_RowCount, ListCost, ContractedCost, BilledCost, EffectiveCost
+    FROM whole
+    UNION ALL BY NAME
+    SELECT * FROM merged
 )
 SELECT $run_id AS run_id, $period AS x_Period, row_number() OVER () AS x_GroupId, * FROM final;
