@@ -1,7 +1,7 @@
 """Pricing groups, kept up to date at ingest so a billing run never rescans landing_focus.
 
 A billing run prices groups, not rows (docs/pricing.md §2): every FOCUS row with the same pricing
-key gets the same rule, basis and factor. Grouping a month of 100M rows takes DuckDB about 40 s
+key gets the same rule, basis and factor. Grouping a month of 100M rows takes DuckDB 30–40 s
 on two cores, so it is done once, when a delivery lands (`build_groups`, in the ingest
 transaction), and stored in `landing_groups`. Replacing a delivery's slices drops their groups in
 the same transaction.
