@@ -7,7 +7,9 @@
 -- account and joined back. Tag rules win over sub-account mappings, which win over
 -- billing-account mappings; within a kind the first mapping wins. Groups cut by tag values or
 -- day are summed back to one per (customer, pricing key); the day cut is per account, so a key
--- is never split between the two halves (and without tag keys, most groups skip the sum).
+-- is never split between the two halves (and without tag keys, most groups skip the sum: the
+-- pricing key holds the billing account, and one delivery at a time holds a billing account's
+-- period, so uncut groups are already one per key).
 -- Returns the number of groups written.
 -- Parameters: $run_id BIGINT, $period DATE, $grouping VARCHAR (the groups' signature, data.groups.Grouping),
 --             $tag_keys VARCHAR[] (the tag keys the groups were cut by, in signature order).
