@@ -147,7 +147,7 @@ def wait_drawn(page, name: str) -> None:
     its quick links; then the run is over and no element is still a loading skeleton."""
     wait_nav(page)
     if name == "home":
-        page.get_by_text("Where to go").wait_for()
+        page.get_by_text("Where to go").first.wait_for()   # a rerun may still show the stale copy
     else:
         page.wait_for_function(
             "n => document.querySelector('[data-testid=\"stAlertContentError\"]')"
