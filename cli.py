@@ -58,7 +58,7 @@ def cmd_ingest(args) -> int:
             print(f"  note: {notice}")
     if args.bill:
         from data.billing import reprice_after_ingest
-        for result in reprice_after_ingest(con, results, progress=TextProgress(args.progress)):
+        for result in reprice_after_ingest(con, results, progress=TextProgress(args.progress), run_by="cli"):
             _print_run(result, args)
             if not result.ok:
                 return EXIT_INPUT
@@ -76,7 +76,7 @@ def cmd_demo(args) -> int:
     print(f"demo: {summary.get('rows')} FOCUS rows in {len(summary.get('files', []))} files, "
           f"{summary.get('customers')} customers, {summary.get('users')} users")
     for period in summary["periods"]:
-        result = run_billing(con, period, progress=progress)
+        result = run_billing(con, period, progress=progress, run_by="demo")
         print(f"billed {period:%Y-%m}: run {result.run_id} {result.status}, "
               f"{result.invoices_drafted} draft invoices")
         if not result.ok:
@@ -110,7 +110,7 @@ def _print_problems(result) -> None:
 
 def _bill(con, period, args) -> int:
     from data.billing import run_billing
-    result = run_billing(con, period, progress=TextProgress(args.progress))
+    result = run_billing(con, period, progress=TextProgress(args.progress), run_by="cli")
     _print_run(result, args)
     return 0 if result.ok else EXIT_INPUT
 

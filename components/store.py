@@ -96,7 +96,7 @@ def poll_once(con: duckdb.DuckDBPyConnection, inbox: Path) -> list[date]:
     from data.billing import reprice_after_ingest
     from data.inbox import process_inbox
 
-    summaries = reprice_after_ingest(con, process_inbox(con, inbox))
+    summaries = reprice_after_ingest(con, process_inbox(con, inbox), run_by="inbox")
     for summary in summaries:
         if not summary.ok:
             log.warning("billing %s after inbox ingest: %s", summary.period, summary.problems[:3])

@@ -30,6 +30,7 @@ from pricing.invoice import InvoiceLine, assemble_invoice, service_label
 from pricing.money import HUNDRED, ZERO
 from pricing.tiers import apply_tiers
 from queries import run
+from queries.scope import record_audit
 
 Progress = Callable[[float, str], None]
 
@@ -109,8 +110,9 @@ def _edges_table(orgs, plans) -> pa.Table:
 
 
 def run_billing(con: duckdb.DuckDBPyConnection, period: date | str, *,
-                progress: Progress | None = None) -> BillingSummary:
-    """Price `period` and replace its draft invoices atomically. See the module docstring."""
+                progress: Progress | None = None, run_by: str = "system") -> BillingSummary:
+    """Price `period` and replace its draft invoices atomically, audited as `run_by` (action
+    `billing_run`). See the module docstring."""
     period = parse_period(period)
     doc = current_config(con)
     if doc is None:
@@ -123,14 +125,15 @@ def run_billing(con: duckdb.DuckDBPyConnection, period: date | str, *,
 
     run(con, "run_fast_inserts")
     try:
-        summary = _run(con, period, orgs, plans, version, grouping, max_depth, step)
+        summary = _run(con, period, orgs, plans, version, grouping, max_depth, step, run_by)
     finally:
         run(con, "run_reset_inserts")
     step(1.0, f"run {summary.run_id} {summary.status}")
     return summary
 
 
-def _run(con, period, orgs, plans, version, grouping: Grouping, max_depth, step) -> BillingSummary:
+def _run(con, period, orgs, plans, version, grouping: Grouping, max_depth, step,
+         run_by: str) -> BillingSummary:
     """The run itself, in one transaction (see run_billing)."""
     with transaction(con):
         run_id = run(con, "run_start", {"period": period, "config_version": version})[0][0]
@@ -177,6 +180,9 @@ def _run(con, period, orgs, plans, version, grouping: Grouping, max_depth, step)
             "rows_unassigned": summary.rows_unassigned, "rows_unpriced": summary.rows_unpriced,
             "summary": json.dumps(summary.to_json()),
         })
+        record_audit(con, username=run_by, org=None, action="billing_run", target=f"{period:%Y-%m}",
+                     detail=f"run {run_id} {summary.status}: {summary.rows_priced:,} rows priced, "
+                            f"{summary.rows_unpriced:,} unpriced, {summary.invoices_drafted} drafts")
     return summary
 
 
@@ -301,7 +307,7 @@ def _draft_invoices(con, run_id, period, orgs, plans, tier_results, summary: Bil
 
 
 def reprice_after_ingest(con: duckdb.DuckDBPyConnection, results, *,
-                         progress: Progress | None = None) -> list[BillingSummary]:
+                         progress: Progress | None = None, run_by: str = "system") -> list[BillingSummary]:
     """Price again what new deliveries changed (DOMAIN §7: while a period is open, every ingest
     re-prices it): the periods the loaded files touched, and every later period that still has
     drafts, so that corrections of issued invoices reach the next invoice. Nothing happens
@@ -312,7 +318,8 @@ def reprice_after_ingest(con: duckdb.DuckDBPyConnection, results, *,
     if not touched:
         return []
     later = [r[0] for r in run(con, "run_later_open_periods", {"period": touched[0]})]
-    return [run_billing(con, p, progress=progress) for p in sorted(set(touched) | set(later))]
+    return [run_billing(con, p, progress=progress, run_by=run_by)
+            for p in sorted(set(touched) | set(later))]
 
 
 def issue_invoices(con: duckdb.DuckDBPyConnection, period: date | str, *, seller: str | None = None,
@@ -320,8 +327,6 @@ def issue_invoices(con: duckdb.DuckDBPyConnection, period: date | str, *, seller
     """Issue the period's drafts (of one seller, or all): sequential numbers per seller
     (`SELLER-000001`), status 'issued', audit-logged. One transaction. Returns
     [(number, buyer, total, currency)]."""
-    from queries.scope import record_audit
-
     period = parse_period(period)
     issued: list[tuple[str, str, Decimal, str]] = []
     with transaction(con):

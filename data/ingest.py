@@ -20,7 +20,8 @@ How a file is loaded (docs/store.md has the user-facing story):
 5. The delivery's rows are grouped for pricing into `landing_groups` (data.groups), so billing
    runs start from groups instead of rescanning the landing rows.
 
-Everything from step 3 on is one transaction (data.store.transaction): a bad file leaves nothing.
+Everything from step 3 on is one transaction (data.store.transaction), with its audit entry
+(action `ingest`): a bad file leaves nothing.
 """
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ from data.groups import build_groups, current_grouping
 from data.store import transaction
 from pricing.money import ISO_CURRENCIES
 from queries import sql
+from queries.scope import record_audit
 
 Progress = Callable[[float, str], None]
 
@@ -291,6 +293,10 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, shown: str, loaded_
                 "loaded_by": loaded_by, "row_count": rows, "dropped_columns": list(extra),
                 "notes": "\n".join(notices) or None,
             })
+            record_audit(con, username=loaded_by, org=None, action="ingest", target=path.name,
+                         detail=f"delivery {ingest_id}: {rows:,} rows, FOCUS {version}"
+                                + (f"; replaced deliveries {', '.join(map(str, replaced_ids))}"
+                                   if replaced_ids else ""))
     except IngestError:
         raise
     except (duckdb.Error, _BadValues) as exc:

@@ -253,6 +253,20 @@ def test_row_with_no_matching_rule_is_reported_and_the_run_fails(tmp_path):
     assert inv == {}                                        # nothing drafted
 
 
+def test_every_run_is_audited_ok_or_failed(tmp_path):
+    def audited(con):
+        return con.execute("SELECT username, target, detail FROM audit_log WHERE action = 'billing_run'"
+                           ).fetchall()
+
+    con = make_store(tmp_path, two_tier(), WORKLOAD)
+    assert run_billing(con, P, run_by="ana").ok
+    assert audited(con) == [("ana", "2026-05", "run 1 ok: 2 rows priced, 0 unpriced, 2 drafts")]
+    no_s3 = two_tier(customer_rules=[{"match": {"ServiceName": "AmazonEC2"}, "basis": "list", "discount_pct": "5"}])
+    con = make_store(tmp_path, no_s3, WORKLOAD, name="failing")
+    assert not run_billing(con, P).ok
+    assert audited(con) == [("system", "2026-05", "run 1 failed: 2 rows priced, 1 unpriced, 0 drafts")]
+
+
 def test_unassigned_rows_are_reported_and_reconciled(tmp_path):
     rows = WORKLOAD + [
         focus_row(sub="299999999999", list_cost="50.00", billed="40.00"),

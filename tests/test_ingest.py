@@ -312,6 +312,20 @@ def test_same_content_is_already_loaded(store, focus_csv, tmp_path):
     assert counts(store) == state
 
 
+def test_each_load_is_audited_and_a_refused_file_is_not(store, focus_csv):
+    a = ingest_file(store, focus_csv(2, name="may-v1.csv"), loaded_by="alice")
+    b = ingest_file(store, focus_csv(3, name="may-v2.csv"), loaded_by="inbox")
+    ingest_file(store, focus_csv(3, name="may-v2-again.csv"), loaded_by="bob")           # same bytes
+    with pytest.raises(IngestError):
+        ingest_file(store, focus_csv([focus_row(BilledCost="ten")], name="bad.csv"), loaded_by="carol")
+    got = store.execute("SELECT username, action, target, detail FROM audit_log ORDER BY logged_at, target").fetchall()
+    assert got == [
+        ("alice", "ingest", "may-v1.csv", f"delivery {a.ingest_id}: 2 rows, FOCUS 1.2"),
+        ("inbox", "ingest", "may-v2.csv", f"delivery {b.ingest_id}: 3 rows, FOCUS 1.2; "
+                                          f"replaced deliveries {a.ingest_id}"),
+    ]
+
+
 def test_redelivery_replaces_slices_atomically(store, focus_csv):
     a = ingest_file(store, focus_csv([
         focus_row(BillingAccountId="1", BilledCost="10"), focus_row(BillingAccountId="1", BilledCost="5"),
