@@ -30,7 +30,7 @@ from pricing.invoice import InvoiceLine, assemble_invoice, service_label
 from pricing.money import HUNDRED, ZERO
 from pricing.tiers import apply_tiers
 from queries import run
-from queries.scope import record_audit
+from queries.scope import record_audit, root_org
 
 Progress = Callable[[float, str], None]
 
@@ -180,7 +180,8 @@ def _run(con, period, orgs, plans, version, grouping: Grouping, max_depth, step,
             "rows_unassigned": summary.rows_unassigned, "rows_unpriced": summary.rows_unpriced,
             "summary": json.dumps(summary.to_json()),
         })
-        record_audit(con, username=run_by, org=None, action="billing_run", target=f"{period:%Y-%m}",
+        record_audit(con, username=run_by, org=root_org(con), action="billing_run",
+                     target=f"{period:%Y-%m}",
                      detail=f"run {run_id} {summary.status}: {summary.rows_priced:,} rows priced, "
                             f"{summary.rows_unpriced:,} unpriced, {summary.invoices_drafted} drafts")
     return summary

@@ -119,12 +119,17 @@ def scope_for_user(con: duckdb.DuckDBPyConnection, username: str) -> Scope:
     )
 
 
+def root_org(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The id of the organisation running Tierline (the root), or None before a configuration."""
+    roots = con.execute(sql("scope_root")).fetchall()
+    return roots[0][0] if roots else None
+
+
 def system_scope(con: duckdb.DuckDBPyConnection) -> Scope:
     """An admin of the root organisation (the CLI's reports). Sees what the root may see, no more."""
-    roots = con.execute(sql("scope_root")).fetchall()
-    if not roots:
+    root = root_org(con)
+    if root is None:
         raise ScopeError("No organisation is configured yet; import a configuration first.")
-    root = roots[0][0]
     return Scope(username="system", org_id=root, roles=frozenset({"admin"}),
                  visible_orgs=_subtree(con, root))
 

@@ -255,16 +255,24 @@ def test_row_with_no_matching_rule_is_reported_and_the_run_fails(tmp_path):
 
 def test_every_run_is_audited_ok_or_failed(tmp_path):
     def audited(con):
-        return con.execute("SELECT username, target, detail FROM audit_log WHERE action = 'billing_run'"
+        return con.execute("SELECT username, org, target, detail FROM audit_log WHERE action = 'billing_run'"
                            ).fetchall()
 
     con = make_store(tmp_path, two_tier(), WORKLOAD)
     assert run_billing(con, P, run_by="ana").ok
-    assert audited(con) == [("ana", "2026-05", "run 1 ok: 2 rows priced, 0 unpriced, 2 drafts")]
+    assert audited(con) == [("ana", "northwind", "2026-05", "run 1 ok: 2 rows priced, 0 unpriced, 2 drafts")]
     no_s3 = two_tier(customer_rules=[{"match": {"ServiceName": "AmazonEC2"}, "basis": "list", "discount_pct": "5"}])
     con = make_store(tmp_path, no_s3, WORKLOAD, name="failing")
     assert not run_billing(con, P).ok
-    assert audited(con) == [("system", "2026-05", "run 1 failed: 2 rows priced, 1 unpriced, 0 drafts")]
+    assert audited(con) == [("system", "northwind", "2026-05",
+                             "run 1 failed: 2 rows priced, 1 unpriced, 0 drafts")]
+    root = scope.Scope(username="ana", org_id="northwind", roles=frozenset({"admin"}),
+                       visible_orgs=scope._subtree(con, "northwind"))
+    shown = scope.audit_entries(con, root)          # the root's admins see the run in full
+    assert "1 unpriced" in shown[shown["action"] == "billing_run"].iloc[0]["detail"]
+    reseller = scope.Scope(username="mo", org_id="msp-one", roles=frozenset({"admin"}),
+                           visible_orgs=scope._subtree(con, "msp-one"))
+    assert "billing_run" not in set(scope.audit_entries(con, reseller)["action"])
 
 
 def test_unassigned_rows_are_reported_and_reconciled(tmp_path):
