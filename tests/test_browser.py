@@ -164,11 +164,32 @@ def main_text(page) -> str:
 def sign_in(page, server: str, username: str, password: str = PASSWORD) -> None:
     open_page(page, server, "home")
     wait_sign_in_form(page)
+    page.evaluate(_WATCH_COOKIE_RERUN)
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name=re.compile("^Welcome, ")).wait_for()
     wait_nav(page)
+    # The invisible cookie component writes the cookie, then reports back, which reruns the page;
+    # a navigation click before that rerun is over can be overtaken by it (the URL moves, the
+    # page stays). So the sign-in is over when a run has finished after the cookie appeared.
+    page.wait_for_function("() => window.__tl.cookieAt > 0 && window.__tl.idleAt > window.__tl.cookieAt")
+    wait_idle(page)
+
+
+_WATCH_COOKIE_RERUN = f"""() => {{
+    window.__tl = {{cookieAt: 0, idleAt: 0}};
+    const app = document.querySelector('[data-testid="stApp"]');
+    new MutationObserver(() => {{
+        if (app.getAttribute('data-test-script-state') === 'notRunning') window.__tl.idleAt = performance.now();
+    }}).observe(app, {{attributes: true, attributeFilter: ['data-test-script-state']}});
+    const timer = setInterval(() => {{
+        if (document.cookie.split('; ').some(c => c.startsWith('{COOKIE}='))) {{
+            window.__tl.cookieAt = performance.now();
+            clearInterval(timer);
+        }}
+    }}, 5);
+}}"""
 
 
 def wait_cookie(page, present: bool) -> None:
