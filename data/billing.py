@@ -136,17 +136,20 @@ def _run(con, period, orgs, plans, version, grouping: Grouping, max_depth, step,
          run_by: str) -> BillingSummary:
     """The run itself, in one transaction (see run_billing)."""
     with transaction(con):
-        run_id = run(con, "run_start", {"period": period, "config_version": version})[0][0]
+        run_id = run(con, "run_start", {"period": period, "config_version": version,
+                                        "tag_keys": list(grouping.tag_keys)})[0][0]
         p = {"period": period}
         ensure_groups(con, period, grouping, progress=lambda m: step(0.05, m))
         step(0.30, "assigning rows to customers")
-        run(con, "fct_stage_assign", {"run_id": run_id, **p, "grouping": grouping.signature,
-                                      "tag_keys": list(grouping.tag_keys)})
+        cut = {"run_id": run_id, **p, "grouping": grouping.signature, "tag_keys": list(grouping.tag_keys)}
+        run(con, "fct_stage_accounts", cut)
+        run(con, "fct_stage_assign", cut)
         run(con, "fct_exceptions_unassigned", {"run_id": run_id, **p})
-        edges = _edges_table(orgs, plans)
-        con.register("edges_src", edges)
-        run(con, "fct_edges_load")
-        con.unregister("edges_src")
+        con.register("edges_src", _edges_table(orgs, plans))
+        try:
+            run(con, "fct_edges_load", {"run_id": run_id, **p})
+        finally:
+            con.unregister("edges_src")
         tier_results: dict[str, object] = {}
         for depth in range(1, max_depth + 1):
             step(0.35 + 0.45 * depth / max(max_depth, 1), f"pricing edges of depth {depth}")
@@ -167,12 +170,12 @@ def _run(con, period, orgs, plans, version, grouping: Grouping, max_depth, step,
         summary = _summarise(con, run_id, period)
         if summary.rows_unpriced:
             summary.status = "failed"
-            run(con, "fct_prices_drop_run", {"run_id": run_id})
-            run(con, "fct_groups_drop_run", {"run_id": run_id})
+            for table in ("fct_prices", "fct_groups", "fct_accounts", "fct_edges"):
+                run(con, f"{table}_drop_run", {"run_id": run_id})
         else:
             step(0.85, "replacing the period's ledger")
-            run(con, "fct_prices_keep_run", {"run_id": run_id, **p})
-            run(con, "fct_groups_keep_run", {"run_id": run_id, **p})
+            for table in ("fct_prices", "fct_groups", "fct_accounts", "fct_edges"):
+                run(con, f"{table}_keep_run", {"run_id": run_id, **p})
             step(0.92, "drafting invoices")
             _draft_invoices(con, run_id, period, orgs, plans, tier_results, summary)
         run(con, "run_finish", {

@@ -3,7 +3,7 @@
 -- winning rule (most specific; NULL = no rule), the basis amount, the seller's cost, the price
 -- before tiers and the FX rate into the buyer's (and seller's) currency (NULL = missing rate).
 -- Groups whose credit was retained on a higher edge go no further down.
--- Reads the run's fct_groups, tmp_edges (from Python), fct_prices (the run's edges of lower depth),
+-- Reads the run's fct_groups, fct_edges (fct_edges_load), fct_prices (the run's edges of lower depth),
 -- cfg_plan_rules, cfg_fx_rates. Parameters: $depth INTEGER, $period DATE, $run_id BIGINT.
 CREATE OR REPLACE TEMP TABLE tmp_edge AS
 WITH groups AS (
@@ -17,7 +17,7 @@ WITH groups AS (
     WHERE run_id = $run_id AND x_CustomerId IS NOT NULL
 ),
 edges AS (
-    SELECT * FROM tmp_edges WHERE x_Depth = $depth
+    SELECT * FROM fct_edges WHERE run_id = $run_id AND x_Depth = $depth
 ),
 above AS (
     SELECT x_GroupId AS gid, x_Price, x_Treatment

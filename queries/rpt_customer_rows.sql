@@ -7,9 +7,10 @@
 -- EffectiveCost by the rule's basis and commitment policy (§3); a `cost` basis, a passed credit
 -- and an adjustment follow the same group up the tree to the edge that set the basis, and to
 -- BilledCost at the root; a retained credit has 0.
--- Rows reach a group like the billing run assigns them (fct_stage_assign: tag rule, then
--- sub-account, then billing-account mapping, first by mapping_no), so two customers sharing a
--- pricing key never see each other's rows.
+-- Rows reach a group by the run's own decisions, never by today's configuration: the customer
+-- of the row's account (fct_accounts, cut by the run's tag_keys and, where the run cut it, the
+-- day) and the plan terms of each edge (fct_edges), so two customers sharing a pricing key never
+-- see each other's rows and the rows add up to the run's ledger after any configuration change.
 -- Returns (row grain: one row per FOCUS row; day grain: one row per group and day):
 --   x_GroupId, x_Day, x_Rid (row grain only), ChargePeriodStart, ProviderName, ServiceName,
 --   ServiceCategory, SkuId, ResourceId, ResourceName, RegionId, SubAccountId, ChargeCategory,
@@ -26,7 +27,10 @@
 --   read for their basis only, never for an amount: no seller's cost leaves this statement
 --   except BilledCost/EffectiveCost when $show_cost (the root's own).
 with runs as (
-    select run_id from rpt_current_runs where x_Period = $period::DATE
+    select r.run_id, b.tag_keys
+    from rpt_current_runs r
+    join billing_runs b on b.run_id = r.run_id
+    where r.x_Period = $period::DATE
 ),
 
 ledger as (
@@ -55,12 +59,16 @@ landing as (
     where x_Period = $period::DATE and ChargeCategory <> 'Tax'
 ),
 
-plans as (
-    select id, commitments, commitment_share_pct from cfg_plans
+terms as (   -- the plan terms each edge was priced with
+    select e.x_CustomerId, e.x_Depth, e.commitments, e.share_frac
+    from fct_edges e
+    join runs r on r.run_id = e.run_id
 ),
 
-maps as (
-    select * from cfg_account_mappings
+accounts as (   -- the customer of each account, as the run decided
+    select a.*
+    from fct_accounts a
+    join runs r on r.run_id = a.run_id
 ),
 
 target as (
@@ -83,18 +91,18 @@ edge_bases as (   -- what each edge of the period priced a group on (NULL: its s
             when l.x_Treatment <> 'priced' then null                 -- price = cost: look up
             when l.x_Basis = 'cost' then null                        -- cost-plus: look up
             when l.x_Commitment and l.ChargeCategory = 'Purchase' then 'E'
-            when l.CommitmentDiscountStatus = 'Used' and p.commitments = 'pass_through' then 'E'
-            when l.CommitmentDiscountStatus = 'Used' and p.commitments = 'retain' then 'L'
-            when l.CommitmentDiscountStatus = 'Used' and p.commitments = 'share' then 'S'
-            when l.CommitmentDiscountStatus = 'Unused' and p.commitments = 'pass_through' then 'E'
+            when l.CommitmentDiscountStatus = 'Used' and e.commitments = 'pass_through' then 'E'
+            when l.CommitmentDiscountStatus = 'Used' and e.commitments = 'retain' then 'L'
+            when l.CommitmentDiscountStatus = 'Used' and e.commitments = 'share' then 'S'
+            when l.CommitmentDiscountStatus = 'Unused' and e.commitments = 'pass_through' then 'E'
             when l.CommitmentDiscountStatus = 'Unused' then 'Z'
             when l.x_Basis = 'list' then 'L'
             when l.x_Basis = 'contracted' then 'C'
             when l.x_Basis = 'effective' then 'E'
         end as x_OwnCode,
-        cast(coalesce(p.commitment_share_pct, 0) * 0.01 as DECIMAL(20, 10)) as x_OwnShare
+        e.share_frac as x_OwnShare
     from ledger l
-    left join plans p on p.id = l.x_PlanId
+    left join terms e on e.x_CustomerId = l.x_CustomerId and e.x_Depth = l.x_Depth
 ),
 
 codes as (   -- the deepest edge at or above the target that sets a basis; none: BilledCost
@@ -147,47 +155,18 @@ candidate_rows as (
     from candidates
 ),
 
-tag_match as (
-    select r.x_Rid, m.customer
+assigned as (   -- the run's customer for each row: its account (and day, where the run cut by day)
+    select r.x_Rid, a.x_CustomerId as x_AssignedTo
     from candidate_rows r
-    join maps m
-      on m.tag_key is not null
-     and json_extract_string(r.Tags, m.tag_key) = m.tag_value
-     and (m.provider is null or m.provider = r.ProviderName)
-     and (m.valid_from is null or m.valid_from <= r.x_Day)
-     and (m.valid_to is null or r.x_Day < m.valid_to)
-    qualify row_number() over (partition by r.x_Rid order by m.mapping_no) = 1
-),
-
-sub_match as (
-    select r.x_Rid, m.customer
-    from candidate_rows r
-    join maps m
-      on m.sub_account_id = r.SubAccountId
-     and m.provider = r.ProviderName
-     and (m.valid_from is null or m.valid_from <= r.x_Day)
-     and (m.valid_to is null or r.x_Day < m.valid_to)
-    qualify row_number() over (partition by r.x_Rid order by m.mapping_no) = 1
-),
-
-ba_match as (
-    select r.x_Rid, m.customer
-    from candidate_rows r
-    join maps m
-      on m.sub_account_id is null
-     and m.billing_account_id = r.BillingAccountId
-     and m.provider = r.ProviderName
-     and (m.valid_from is null or m.valid_from <= r.x_Day)
-     and (m.valid_to is null or r.x_Day < m.valid_to)
-    qualify row_number() over (partition by r.x_Rid order by m.mapping_no) = 1
-),
-
-assigned as (
-    select r.x_Rid, coalesce(t.customer, s.customer, b.customer) as x_AssignedTo
-    from candidate_rows r
-    left join tag_match t on t.x_Rid = r.x_Rid
-    left join sub_match s on s.x_Rid = r.x_Rid
-    left join ba_match b on b.x_Rid = r.x_Rid
+    cross join runs k
+    join accounts a
+      on a.ProviderName = r.ProviderName
+     and a.BillingAccountId = r.BillingAccountId
+     and a.SubAccountId is not distinct from r.SubAccountId
+     and a.x_TagValues is not distinct from
+         (case when len(k.tag_keys) > 0 and r.Tags is not null    -- as landing_groups_insert cut them
+               then list_transform(k.tag_keys, lambda t: json_extract_string(r.Tags, t)) end)
+     and (a.x_Day is null or a.x_Day = r.x_Day)
 ),
 
 based as (

@@ -11,8 +11,10 @@ from decimal import Decimal
 
 import bcrypt
 import pytest
+import yaml
 
 from data.billing import issue_invoices, run_billing
+from data.config import import_config, parse_config
 from queries import scope
 from tests.billing_support import focus_row, invoices_by_buyer, make_store
 
@@ -374,3 +376,38 @@ def test_fx_rates_of_an_issued_period_are_locked(tmp_path):
         import_config(con, parse_config(yaml.safe_dump(cfg, sort_keys=False), source="t.yaml"))
     cfg["fx_rates"][0]["rate"] = "0.92"          # the same rate, written differently, is fine
     import_config(con, parse_config(yaml.safe_dump(cfg, sort_keys=False), source="t.yaml"))
+
+
+def test_the_row_drill_down_reads_the_runs_decisions_not_todays_configuration(tmp_path):
+    """Between two runs the configuration may change (a sub-account moves, a plan's commitment
+    policy changes); until the period is billed again, the rows behind the ledger must still be
+    the ones it priced, at the prices it gave them, adding up to the draft invoice."""
+    cfg = two_tier(customer_plan_extra={"commitments": "share", "commitment_share_pct": "50"})
+    cfg["organizations"].append({"id": "fabrikam", "name": "Fabrikam", "kind": "customer",
+                                 "parent": "msp-one", "currency": "USD", "plan": "msp-plan"})
+    rows = [focus_row(list_cost="100.00", billed="60.00", commitment_id="ri-1", commitment_status="Used"),
+            focus_row(list_cost="50.00", billed="50.00", service="AmazonS3", service_category="Storage",
+                      sku="SKU-2")]
+    con = make_store(tmp_path, cfg, rows)
+    assert run_billing(con, P).ok
+    mo = scope.scope_for_user(con, "mo")
+
+    def drill(customer):
+        return sorted(scope.customer_rows(con, mo, customer, P)["price"])
+
+    # covered usage shared 50 %: 100 − 0.5 × (100 − 60) = 80 × 0.95 = 76; S3 50 × 0.95 = 47.50
+    assert drill("contoso") == [Decimal("47.5000000000"), Decimal("76.0000000000")]
+    assert invoices_by_buyer(con, P)["contoso"]["subtotal"] == Decimal("123.50")
+
+    moved = copy.deepcopy(cfg)
+    moved["account_mappings"] = [{"provider": "AWS", "sub_account_id": "200000000001", "customer": "fabrikam"}]
+    moved["plans"][1].update(commitments="retain")
+    moved["plans"][1].pop("commitment_share_pct")
+    import_config(con, parse_config(yaml.safe_dump(moved, sort_keys=False), source="t2.yaml"), imported_by="test")
+    assert drill("contoso") == [Decimal("47.5000000000"), Decimal("76.0000000000")]
+    assert drill("fabrikam") == []
+
+    assert run_billing(con, P).ok                    # billed again: now the move and the policy count
+    assert drill("contoso") == []
+    assert drill("fabrikam") == [Decimal("47.5000000000"), Decimal("95.0000000000")]
+    assert invoices_by_buyer(con, P)["fabrikam"]["subtotal"] == Decimal("142.50")

@@ -4,9 +4,11 @@ from __future__ import annotations
 import copy
 
 import duckdb
+import pandas as pd
 
 from data.billing import run_billing
 from data.store import migrate, migrations
+from queries import scope
 from tests.billing_support import focus_row, make_store
 from tests.test_billing import P, WORKLOAD, two_tier
 
@@ -44,3 +46,41 @@ def test_008_moves_the_wide_ledger_into_groups_and_prices(tmp_path):
     assert old.execute("SELECT count(*), count(DISTINCT x_GroupId) FROM fct_groups").fetchone() == (3, 3)
     # both edges of a group point at the same group row
     assert old.execute("SELECT count(DISTINCT x_GroupId) FROM fct_prices").fetchone() == (3,)
+
+
+def copy_into(old: duckdb.DuckDBPyConnection, new: duckdb.DuckDBPyConnection) -> None:
+    """Every table of the older store `old` filled from `new`, in the columns both have."""
+    for (table,) in old.execute("SELECT table_name FROM duckdb_tables() WHERE table_name <> 'schema_migrations'"
+                                ).fetchall():
+        theirs = {c for (c,) in new.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ?",
+                                            [table]).fetchall()}
+        cols = [c for (c,) in old.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+                                          "ORDER BY column_index", [table]).fetchall() if c in theirs]
+        data = new.sql(f"SELECT {', '.join(cols)} FROM {table}").to_arrow_table()
+        old.register("copied", data)
+        old.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM copied")
+        old.unregister("copied")
+
+
+def test_009_keeps_earlier_runs_drillable_with_the_decisions_they_were_made_with(tmp_path):
+    cfg = two_tier(customer_plan_extra={"commitments": "share", "commitment_share_pct": "50"})
+    cfg["organizations"].append({"id": "fabrikam", "name": "Fabrikam", "kind": "customer",
+                                 "parent": "msp-one", "currency": "USD", "plan": "msp-plan"})
+    cfg["account_mappings"].append({"tag": "customer", "value": "fabrikam", "customer": "fabrikam"})
+    rows = copy.deepcopy(WORKLOAD) + [
+        focus_row(list_cost="100.00", billed="60.00", commitment_id="ri-1", commitment_status="Used", day=2),
+        focus_row(list_cost="10.00", billed="9.00", tags='{"customer": "fabrikam"}', day=3),
+        focus_row(sub="200000000099", list_cost="7.00", billed="6.00")]          # unassigned
+    priced = make_store(tmp_path, cfg, rows)
+    assert run_billing(priced, P).ok
+    mo = scope.scope_for_user(priced, "mo")
+    want = {c: scope.customer_rows(priced, mo, c, P) for c in ("contoso", "fabrikam")}
+    assert len(want["contoso"]) == 3 and len(want["fabrikam"]) == 1
+
+    old = store_at(8)
+    copy_into(old, priced)
+    assert migrate(old) == [n for n, _, _ in migrations() if n > 8]
+    assert old.execute("SELECT tag_keys FROM billing_runs").fetchall() == [(["customer"],)]
+    for customer, frame in want.items():
+        pd.testing.assert_frame_equal(scope.customer_rows(old, mo, customer, P), frame)
+    assert old.execute("SELECT count(*) FROM fct_accounts WHERE x_CustomerId IS NULL").fetchone() == (1,)

@@ -146,7 +146,21 @@ def build_store(*, drop_landing_resource: str | None = None) -> duckdb.DuckDBPyC
     for run_id, period, status in [(1, APRIL, "ok"), (2, P, "ok"), (3, P, "ok"), (4, P, "failed"),
                                    (5, date(2026, 6, 1), "failed")]:
         _insert(con, "billing_runs", dict(run_id=run_id, x_Period=period, started_at=datetime(2026, 6, 1),
-                                          status=status))
+                                          status=status, tag_keys=["customer"]))
+    # what run 3 decided: each account's customer (cut by the tag rule's key) and each edge's terms
+    # (rows without tags have no tag values at all, as ingest groups them)
+    accounts = {("AWS", "BA1", sub, (tags.get("customer"),) if tags else None, cust)
+                for cust, sub, *_rest, tags in ROWS if cust != "tax"}
+    for provider, ba, sub, tag_values, cust in sorted(accounts, key=str):
+        _insert(con, "fct_accounts", dict(run_id=3, x_Period=P, ProviderName=provider, BillingAccountId=ba,
+                                          SubAccountId=sub, x_TagValues=list(tag_values) if tag_values else None,
+                                          x_CustomerId=cust))
+    for cust in ("c1", "c2", "c3", "c4"):
+        for depth, (seller, buyer) in enumerate(_path(cust), start=1):
+            _insert(con, "fct_edges", dict(run_id=3, x_Period=P, x_CustomerId=cust, x_Depth=depth,
+                                           x_SellerId=seller, x_BuyerId=buyer, plan_id=PLAN_OF[buyer],
+                                           buyer_ccy=CCY[buyer], seller_ccy=CCY[seller], credits="retain",
+                                           commitments="pass_through", share_frac=ZERO))
 
     groups: dict[tuple, dict] = {}
     for n, (cust, sub, cat, svc, svc_cat, sku, day, lst, billed, res, tags) in enumerate(ROWS):

@@ -1,0 +1,4 @@
+-- fct_accounts_keep_run: a successful run replaces the period's ledger: every other run's
+-- account decisions of the period go (with fct_groups_keep_run). Returns the number of rows
+-- deleted. Parameters: $run_id BIGINT, $period DATE.
+DELETE FROM fct_accounts WHERE x_Period = $period AND run_id <> $run_id;

@@ -1,0 +1,3 @@
+-- fct_edges_drop_run: a failed run leaves the ledger as it was: its own edges go (with
+-- fct_groups_drop_run). Returns the number of rows deleted. Parameters: $run_id BIGINT.
+DELETE FROM fct_edges WHERE run_id = $run_id;
