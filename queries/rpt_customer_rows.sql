@@ -47,7 +47,7 @@ ledger as (
     where l.x_Period = $period::DATE
 ),
 
-landing as (
+landing as not materialized (   -- read once, by candidates: never copied
     select
         rowid as x_Rid,
         ProviderName, BillingAccountId, SubAccountId, InvoiceId, ServiceCategory, ServiceName,
@@ -130,7 +130,7 @@ coded as (
     join codes c on c.x_GroupId = t.x_GroupId
 ),
 
-candidates as (   -- the landed rows with a target group's pricing key (docs/pricing.md §2)
+candidates as materialized (   -- the landed rows with a target group's pricing key (docs/pricing.md §2)
     select r.*, c.x_GroupId, c.x_CustomerId, c.x_PriceBuyer, c.x_BuyerCurrency, c.x_Code, c.x_ShareFrac
     from landing r
     join coded c
