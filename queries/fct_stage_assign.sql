@@ -30,7 +30,7 @@ assigned AS (
 ),
 whole AS (
     -- groups that are already one per (customer, pricing key): no tag cut, no day cut
-    SELECT *
+    SELECT * EXCLUDE (x_IngestId, x_Period, x_Grouping, x_TagValues, x_Day)
     FROM assigned
     WHERE len($tag_keys::VARCHAR[]) = 0 AND x_Day IS NULL
 ),
@@ -51,13 +51,7 @@ merged AS (
     GROUP BY ALL
 ),
 final AS (
-    SELECT
-        x_CustomerId,
-        ProviderName, BillingAccountId, SubAccountId, InvoiceId,
-        ServiceCategory, ServiceName, SkuId, RegionId,
-        ChargeCategory, ChargeClass, CommitmentDiscountStatus, x_Commitment, BillingCurrency,
-        x_RowCount, ListCost, ContractedCost, BilledCost, EffectiveCost
-    FROM whole
+    SELECT * FROM whole
     UNION ALL BY NAME
     SELECT * FROM merged
 )

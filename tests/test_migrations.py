@@ -34,14 +34,16 @@ def test_008_moves_the_wide_ledger_into_groups_and_prices(tmp_path):
     columns = [c[0] for c in priced.execute("DESCRIBE fct_ledger").fetchall()]
     assert columns[-1] == "x_GroupId"          # the view keeps the old table's column order
     keep = [c for c in columns if c != "x_GroupId"]
-    before = priced.execute(f"SELECT {', '.join(keep)} FROM fct_ledger ORDER BY ALL").fetchall()
+    before = priced.table("fct_ledger").select(*keep).order("ALL").fetchall()
     assert len(before) == 5   # 2 usage groups × 2 edges + the credit the distributor retains (unmapped: none)
 
     old = store_at(7)                           # fct_ledger is still a table here
-    old.executemany(f"INSERT INTO fct_ledger ({', '.join(keep)}) VALUES ({', '.join('?' * len(keep))})",
-                    [list(r) for r in before])
+    ledger = old.table("fct_ledger")
+    assert ledger.columns == [*keep, "x_GroupId"]   # the table's group id came empty (migration 005)
+    for row in before:
+        ledger.insert([*row, None])
     assert migrate(old) == [n for n, _, _ in migrations() if n > 7]
-    after = old.execute(f"SELECT {', '.join(keep)} FROM fct_ledger ORDER BY ALL").fetchall()
+    after = old.table("fct_ledger").select(*keep).order("ALL").fetchall()
     assert after == before
     assert old.execute("SELECT count(*), count(DISTINCT x_GroupId) FROM fct_groups").fetchone() == (3, 3)
     # both edges of a group point at the same group row
@@ -49,17 +51,11 @@ def test_008_moves_the_wide_ledger_into_groups_and_prices(tmp_path):
 
 
 def copy_into(old: duckdb.DuckDBPyConnection, new: duckdb.DuckDBPyConnection) -> None:
-    """Every table of the older store `old` filled from `new`, in the columns both have."""
+    """Every table of the older store `old` filled from the same table of `new` (whose schema
+    is a later one: it has every column the older has, maybe more)."""
     for (table,) in old.execute("SELECT table_name FROM duckdb_tables() WHERE table_name <> 'schema_migrations'"
                                 ).fetchall():
-        theirs = {c for (c,) in new.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ?",
-                                            [table]).fetchall()}
-        cols = [c for (c,) in old.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
-                                          "ORDER BY column_index", [table]).fetchall() if c in theirs]
-        data = new.sql(f"SELECT {', '.join(cols)} FROM {table}").to_arrow_table()
-        old.register("copied", data)
-        old.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM copied")
-        old.unregister("copied")
+        old.from_arrow(new.table(table).select(*old.table(table).columns).to_arrow_table()).insert_into(table)
 
 
 def test_009_keeps_earlier_runs_drillable_with_the_decisions_they_were_made_with(tmp_path):
