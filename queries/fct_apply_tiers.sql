@@ -27,7 +27,7 @@ priced AS (
 final AS (
     SELECT
         $run_id AS run_id, $period AS x_Period, gid AS x_GroupId, x_Depth, x_SellerId, x_BuyerId,
-        x_Treatment, plan_id AS x_PlanId, x_RuleNo, x_Basis, x_BasisAmount, x_Factor,
+        x_Treatment, plan_id AS x_PlanId, x_RuleNo, x_Basis, x_BasisAmount, x_Factor, x_BasisCode, x_ShareFrac,
         x_Cost, x_PricePreTier, x_TierFactor, x_Price,
         buyer_ccy AS x_BuyerCurrency, x_FxRate,
         CAST(x_Price * x_FxRate AS DECIMAL(38,10)) AS x_PriceBuyer,

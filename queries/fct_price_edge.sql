@@ -1,6 +1,7 @@
 -- fct_price_edge: price every assigned group on the edges of one depth (docs/pricing.md §3–§4, §6).
 -- Creates TEMP TABLE tmp_edge: one row per (group, edge of depth $depth) with the treatment, the
--- winning rule (most specific; NULL = no rule), the basis amount, the seller's cost, the price
+-- winning rule (most specific; NULL = no rule), the basis decision (x_BasisCode, x_ShareFrac: the
+-- one place it is made, migration 012 says the codes) and amount, the seller's cost, the price
 -- before tiers and the FX rate into the buyer's (and seller's) currency (NULL = missing rate).
 -- Groups whose credit was retained on a higher edge go no further down.
 -- Reads the run's fct_groups, fct_edges (fct_edges_load), fct_prices (the run's edges of lower depth),
@@ -20,7 +21,7 @@ edges AS (
     SELECT * FROM fct_edges WHERE run_id = $run_id AND x_Depth = $depth
 ),
 above AS (
-    SELECT x_GroupId AS gid, x_Price, x_Treatment
+    SELECT x_GroupId AS gid, x_Price, x_Treatment, x_BasisCode, x_ShareFrac
     FROM fct_prices
     WHERE run_id = $run_id AND x_Depth = $depth - 1
 ),
@@ -36,6 +37,8 @@ base AS (
         e.x_Depth, e.x_SellerId, e.x_BuyerId, e.plan_id, e.buyer_ccy, e.seller_ccy,
         e.credits, e.commitments, e.share_frac,
         CASE WHEN $depth = 1 THEN g.BilledCost ELSE a.x_Price END AS x_Cost,
+        CASE WHEN $depth = 1 THEN 'B' ELSE a.x_BasisCode END AS x_CostCode,
+        a.x_ShareFrac AS x_CostShareFrac,
         CASE
             WHEN g.ChargeCategory IN ('Usage', 'Purchase') THEN 'priced'
             WHEN g.ChargeCategory = 'Credit' AND e.credits = 'pass_through' THEN 'passed_credit'
@@ -81,28 +84,45 @@ matched AS (
      AND m.ChargeCategory = b.ChargeCategory
     WHERE b.x_Treatment = 'priced'
 ),
-based AS (
+decided AS (   -- THE basis decision (docs/pricing.md §3): which FOCUS amount this edge's price
+               -- follows (x_basis_amount maps the code to the amount). NULL: the seller's price.
     SELECT
         b.*,
         m.rule_no AS x_RuleNo,
         m.basis AS x_Basis,
         m.factor AS x_Factor,
         CASE
-            WHEN m.basis IS NULL THEN NULL
-            WHEN m.basis = 'cost' THEN b.x_Cost
-            WHEN b.x_Commitment AND b.ChargeCategory = 'Purchase' THEN b.EffectiveCost
-            WHEN b.CommitmentDiscountStatus = 'Used' AND b.commitments = 'pass_through' THEN b.EffectiveCost
-            WHEN b.CommitmentDiscountStatus = 'Used' AND b.commitments = 'retain' THEN b.ListCost
-            WHEN b.CommitmentDiscountStatus = 'Used' AND b.commitments = 'share'
-                THEN CAST(b.ListCost - CAST(b.share_frac * (b.ListCost - b.EffectiveCost) AS DECIMAL(38,10)) AS DECIMAL(38,10))
-            WHEN b.CommitmentDiscountStatus = 'Unused' AND b.commitments = 'pass_through' THEN b.EffectiveCost
-            WHEN b.CommitmentDiscountStatus = 'Unused' THEN CAST(0 AS DECIMAL(38,10))
-            WHEN m.basis = 'list' THEN b.ListCost
-            WHEN m.basis = 'contracted' THEN b.ContractedCost
-            WHEN m.basis = 'effective' THEN b.EffectiveCost
-        END AS x_BasisAmount
+            WHEN b.x_Treatment = 'retained_credit' THEN 'Z'
+            WHEN b.x_Treatment <> 'priced' OR m.basis IS NULL OR m.basis = 'cost' THEN NULL
+            WHEN b.x_Commitment AND b.ChargeCategory = 'Purchase' THEN 'E'
+            WHEN b.CommitmentDiscountStatus = 'Used' AND b.commitments = 'pass_through' THEN 'E'
+            WHEN b.CommitmentDiscountStatus = 'Used' AND b.commitments = 'retain' THEN 'L'
+            WHEN b.CommitmentDiscountStatus = 'Used' AND b.commitments = 'share' THEN 'S'
+            WHEN b.CommitmentDiscountStatus = 'Unused' AND b.commitments = 'pass_through' THEN 'E'
+            WHEN b.CommitmentDiscountStatus = 'Unused' THEN 'Z'
+            WHEN m.basis = 'list' THEN 'L'
+            WHEN m.basis = 'contracted' THEN 'C'
+            WHEN m.basis = 'effective' THEN 'E'
+        END AS x_OwnCode
     FROM base b
     LEFT JOIN matched m ON m.gid = b.gid
+),
+based AS (
+    SELECT
+        d.* EXCLUDE (x_OwnCode, x_CostCode, x_CostShareFrac),
+        CASE
+            WHEN d.x_Basis IS NULL THEN NULL          -- not priced by a rule (no rule: an exception)
+            WHEN d.x_Basis = 'cost' THEN d.x_Cost
+            ELSE x_basis_amount(d.x_OwnCode, d.share_frac, d.ListCost, d.ContractedCost, d.EffectiveCost, d.BilledCost)
+        END AS x_BasisAmount,
+        -- what the drill-down spreads this edge's price over, row by row: its own decision, or
+        -- (following its seller's price) the decision of the edge above
+        coalesce(d.x_OwnCode, d.x_CostCode) AS x_BasisCode,
+        CASE
+            WHEN d.x_OwnCode = 'S' THEN d.share_frac
+            WHEN d.x_OwnCode IS NULL AND d.x_CostCode = 'S' THEN d.x_CostShareFrac
+        END AS x_ShareFrac
+    FROM decided d
 ),
 final AS (
     SELECT

@@ -3,14 +3,13 @@
 -- A row's price = the group's x_PriceBuyer × the row's basis amount / the group's basis amount
 -- (x_Rows / x_GroupRows when the group's basis sums to 0). DuckDB divides DECIMALs in DOUBLE, so
 -- the caller (queries.scope) does that one division in Decimal; everything here stays DECIMAL.
--- The row's basis amount is the column the group was priced on: ListCost / ContractedCost /
--- EffectiveCost by the rule's basis and commitment policy (§3); a `cost` basis, a passed credit
--- and an adjustment follow the same group up the tree to the edge that set the basis, and to
--- BilledCost at the root; a retained credit has 0.
+-- The row's basis amount is the amount the run decided the edge's price follows, stored per group
+-- and edge (fct_prices.x_BasisCode, x_ShareFrac; mapped to an amount by x_basis_amount, migration
+-- 012): this statement never decides a basis itself.
 -- Rows reach a group by the run's own decisions, never by today's configuration: the customer
 -- of the row's account (fct_accounts, cut by the run's tag_keys and, where the run cut it, the
--- day) and the plan terms of each edge (fct_edges), so two customers sharing a pricing key never
--- see each other's rows and the rows add up to the run's ledger after any configuration change.
+-- day) and the basis each edge was priced on, so two customers sharing a pricing key never see
+-- each other's rows and the rows add up to the run's ledger after any configuration change.
 -- Returns (row grain: one row per FOCUS row; day grain: one row per group and day):
 --   x_GroupId, x_Day, x_Rid (row grain only), ChargePeriodStart, ProviderName, ServiceName,
 --   ServiceCategory, SkuId, ResourceId, ResourceName, RegionId, SubAccountId, ChargeCategory,
@@ -23,9 +22,8 @@
 --   $grain 'row' | 'day'; $limit BIGINT (NULL = all); $show_list BOOLEAN (list prices: usage
 --   of the user's subtree); $show_cost BOOLEAN (the provider's charge: the root's own cost).
 -- Scope rule: the edge x_SellerId = $seller, x_BuyerId = $buyer (end customers in $customers) of
---   the period's current run; queries.scope checks the user may see it. The edges above it are
---   read for their basis only, never for an amount: no seller's cost leaves this statement
---   except BilledCost/EffectiveCost when $show_cost (the root's own).
+--   the period's current run; queries.scope checks the user may see it. No seller's cost leaves
+--   this statement except BilledCost/EffectiveCost when $show_cost (the root's own).
 with runs as (
     select r.run_id, b.tag_keys
     from rpt_current_runs r
@@ -34,14 +32,7 @@ with runs as (
 ),
 
 ledger as (
-    select
-        l.*,
-        {'ProviderName': ProviderName, 'BillingAccountId': BillingAccountId,
-         'SubAccountId': SubAccountId, 'InvoiceId': InvoiceId, 'ServiceCategory': ServiceCategory,
-         'ServiceName': ServiceName, 'SkuId': SkuId, 'RegionId': RegionId,
-         'ChargeCategory': ChargeCategory, 'ChargeClass': ChargeClass,
-         'CommitmentDiscountStatus': CommitmentDiscountStatus, 'x_Commitment': x_Commitment,
-         'BillingCurrency': BillingCurrency} as x_RowKey
+    select l.*
     from fct_ledger l
     join runs r on r.run_id = l.run_id
     where l.x_Period = $period::DATE
@@ -57,12 +48,6 @@ landing as not materialized (   -- read once, by candidates: never copied
         ListCost, ContractedCost, BilledCost, EffectiveCost
     from landing_focus
     where x_Period = $period::DATE and ChargeCategory <> 'Tax'
-),
-
-terms as (   -- the plan terms each edge was priced with
-    select e.x_CustomerId, e.x_Depth, e.commitments, e.share_frac
-    from fct_edges e
-    join runs r on r.run_id = e.run_id
 ),
 
 accounts as (   -- the customer of each account, as the run decided
@@ -81,57 +66,18 @@ target as (
       and ($service::VARCHAR is null or ServiceName = $service::VARCHAR)
 ),
 
-edge_bases as (   -- what each edge of the period priced a group on (NULL: its seller's cost)
-    select
-        l.x_CustomerId,
-        l.x_RowKey,
-        l.x_Depth,
-        case
-            when l.x_Treatment = 'retained_credit' then 'Z'
-            when l.x_Treatment <> 'priced' then null                 -- price = cost: look up
-            when l.x_Basis = 'cost' then null                        -- cost-plus: look up
-            when l.x_Commitment and l.ChargeCategory = 'Purchase' then 'E'
-            when l.CommitmentDiscountStatus = 'Used' and e.commitments = 'pass_through' then 'E'
-            when l.CommitmentDiscountStatus = 'Used' and e.commitments = 'retain' then 'L'
-            when l.CommitmentDiscountStatus = 'Used' and e.commitments = 'share' then 'S'
-            when l.CommitmentDiscountStatus = 'Unused' and e.commitments = 'pass_through' then 'E'
-            when l.CommitmentDiscountStatus = 'Unused' then 'Z'
-            when l.x_Basis = 'list' then 'L'
-            when l.x_Basis = 'contracted' then 'C'
-            when l.x_Basis = 'effective' then 'E'
-        end as x_OwnCode,
-        e.share_frac as x_OwnShare
-    from ledger l
-    left join terms e on e.x_CustomerId = l.x_CustomerId and e.x_Depth = l.x_Depth
-),
-
-codes as (   -- the deepest edge at or above the target that sets a basis; none: BilledCost
-    select
-        t.x_GroupId,
-        coalesce(arg_max(p.x_OwnCode, p.x_Depth), 'B') as x_Code,
-        arg_max(p.x_OwnShare, p.x_Depth) as x_ShareFrac
-    from target t
-    left join edge_bases p
-      on p.x_CustomerId = t.x_CustomerId
-     and p.x_RowKey = t.x_RowKey
-     and p.x_Depth <= t.x_Depth
-     and p.x_OwnCode is not null
-    group by t.x_GroupId
-),
-
 coded as (
     select
-        t.x_GroupId, t.x_CustomerId, t.x_PriceBuyer, t.x_BuyerCurrency,
-        t.ProviderName, t.BillingAccountId, t.SubAccountId, t.InvoiceId, t.ServiceCategory,
-        t.ServiceName, t.SkuId, t.RegionId, t.ChargeCategory, t.ChargeClass,
-        t.CommitmentDiscountStatus, t.x_Commitment, t.BillingCurrency,
-        c.x_Code, c.x_ShareFrac
-    from target t
-    join codes c on c.x_GroupId = t.x_GroupId
+        x_GroupId, x_CustomerId, x_PriceBuyer, x_BuyerCurrency,
+        ProviderName, BillingAccountId, SubAccountId, InvoiceId, ServiceCategory,
+        ServiceName, SkuId, RegionId, ChargeCategory, ChargeClass,
+        CommitmentDiscountStatus, x_Commitment, BillingCurrency,
+        x_BasisCode, x_ShareFrac
+    from target
 ),
 
 candidates as materialized (   -- the landed rows with a target group's pricing key (docs/pricing.md §2)
-    select r.*, c.x_GroupId, c.x_CustomerId, c.x_PriceBuyer, c.x_BuyerCurrency, c.x_Code, c.x_ShareFrac
+    select r.*, c.x_GroupId, c.x_CustomerId, c.x_PriceBuyer, c.x_BuyerCurrency, c.x_BasisCode, c.x_ShareFrac
     from landing r
     join coded c
       on c.ProviderName = r.ProviderName
@@ -172,14 +118,8 @@ assigned as (   -- the run's customer for each row: its account (and day, where 
 based as (
     select
         c.*,
-        case c.x_Code
-            when 'L' then c.ListCost
-            when 'C' then c.ContractedCost
-            when 'E' then c.EffectiveCost
-            when 'B' then c.BilledCost
-            when 'S' then cast(c.ListCost - cast(c.x_ShareFrac * (c.ListCost - c.EffectiveCost) as DECIMAL(38, 10)) as DECIMAL(38, 10))
-            else cast(0 as DECIMAL(38, 10))
-        end as x_RowBasis
+        x_basis_amount(c.x_BasisCode, c.x_ShareFrac, c.ListCost, c.ContractedCost, c.EffectiveCost,
+                       c.BilledCost) as x_RowBasis
     from candidates c
     join assigned a on a.x_Rid = c.x_Rid and a.x_AssignedTo = c.x_CustomerId
 ),

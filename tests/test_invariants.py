@@ -173,3 +173,42 @@ def test_invariants_hold_on_toolkit_data(tmp_path, version):
     assert result.ok, result.problems
     assert result.rows_unassigned > 0            # the unmapped sub-accounts are reported
     assert check_invariants(con) == 5            # 2 reseller invoices + 3 customer invoices
+
+
+def test_drill_down_rows_add_up_to_the_unrounded_invoice_lines(demo_store):
+    """For every edge of every period, the row drill-down's row prices (each row's share of its
+    group, docs/pricing.md §8, read from the run's stored basis decision) add up, per provider, to
+    the unrounded sums behind the invoice's service and credit lines: within the 10th decimal per
+    row (each share is kept to the ledger's 10 places), and to the cent once rounded."""
+    from queries import sql
+    con = demo_store
+    checked = 0
+    for period in billed_periods(con):
+        invoices = con.execute(
+            "SELECT invoice_id, seller, buyer, currency FROM rpt_current_invoices WHERE x_Period = ?",
+            [period]).fetchall()
+        assert invoices, period
+        for invoice_id, seller, buyer, currency in invoices:
+            lines = defaultdict(Decimal)
+            for provider, unrounded in con.execute(
+                    "SELECT ProviderName, unrounded FROM invoice_lines "
+                    "WHERE invoice_id = ? AND kind IN ('service', 'credit')", [invoice_id]).fetchall():
+                lines[provider] += unrounded
+            cur = con.execute(sql("rpt_customer_rows"), {
+                "period": period, "seller": seller, "buyer": buyer, "customers": None, "cost_groups": None,
+                "sub_account": None, "service": None, "grain": "row", "limit": None,
+                "show_list": False, "show_cost": False})
+            cols = [d[0] for d in cur.description]
+            rows = defaultdict(Decimal)
+            counts = defaultdict(int)
+            for r in (dict(zip(cols, v)) for v in cur.fetchall()):
+                rows[r["ProviderName"]] += scope._share(r["x_PriceBuyer"], r["x_RowBasis"], r["x_GroupBasis"],
+                                                        r["x_Rows"], r["x_GroupRows"])
+                counts[r["ProviderName"]] += 1
+            assert set(rows) | set(lines) == set(lines) | {p for p, v in rows.items() if v}, invoice_id
+            for provider in set(rows) | set(lines):
+                assert abs(rows[provider] - lines[provider]) <= Decimal("1e-10") * max(counts[provider], 1), \
+                    (invoice_id, provider, rows[provider], lines[provider])
+                assert scope._fmt(rows[provider], currency) == scope._fmt(lines[provider], currency)
+            checked += 1
+    assert checked > 40

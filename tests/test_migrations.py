@@ -32,6 +32,7 @@ def test_008_moves_the_wide_ledger_into_groups_and_prices(tmp_path):
     priced = make_store(tmp_path, cfg, rows)
     assert run_billing(priced, P).ok
     columns = [c[0] for c in priced.execute("DESCRIBE fct_ledger").fetchall()]
+    columns = columns[:columns.index("x_GroupId") + 1]   # later migrations append their columns
     assert columns[-1] == "x_GroupId"          # the view keeps the old table's column order
     keep = [c for c in columns if c != "x_GroupId"]
     before = priced.table("fct_ledger").select(*keep).order("ALL").fetchall()
@@ -80,3 +81,44 @@ def test_009_keeps_earlier_runs_drillable_with_the_decisions_they_were_made_with
     for customer, frame in want.items():
         pd.testing.assert_frame_equal(scope.customer_rows(old, mo, customer, P), frame)
     assert old.execute("SELECT count(*) FROM fct_accounts WHERE x_CustomerId IS NULL").fetchone() == (1,)
+
+
+def test_012_stores_the_basis_each_edge_decided_and_earlier_runs_get_the_same_decision(tmp_path):
+    # the customer shares 50 % of commitment savings; the reseller buys cost-plus (follows the
+    # distributor's price, which follows list): every code but C is in play
+    cfg = two_tier(reseller_rules=[{"basis": "list", "discount_pct": "10"}],
+                   customer_rules=[{"basis": "cost", "markup_pct": "4"},
+                                   {"match": {"ServiceName": "AmazonEC2"}, "basis": "list", "discount_pct": "5"}],
+                   customer_plan_extra={"commitments": "share", "commitment_share_pct": "50",
+                                        "credits": "pass_through"},
+                   reseller_plan_extra={"credits": "pass_through"})
+    rows = copy.deepcopy(WORKLOAD) + [
+        focus_row(list_cost="100.00", billed="60.00", commitment_id="ri-1", commitment_status="Used", day=2),
+        focus_row(list_cost="0", billed="5.00", commitment_id="ri-1", commitment_status="Unused", day=2),
+        focus_row(category="Credit", list_cost="-50.00", billed="-50.00", day=4)]
+    priced = make_store(tmp_path, cfg, rows)
+    assert run_billing(priced, P).ok
+    key = ("SELECT x_Depth, ServiceName, ChargeCategory, CommitmentDiscountStatus, x_BasisCode, x_ShareFrac "
+           "FROM fct_ledger ORDER BY ALL")
+    decided = priced.execute(key).fetchall()
+    assert {r[4] for r in decided} >= {"L", "E", "S", "B"}, decided
+    assert all((r[5] is not None) == (r[4] == "S") for r in decided), decided
+    mo = scope.scope_for_user(priced, "mo")
+    want = scope.customer_rows(priced, mo, "contoso", P)
+
+    old = store_at(11)
+    copy_into(old, priced)
+    assert old.execute("SELECT count(*) FROM fct_prices").fetchone()[0] == len(decided)
+    assert migrate(old) == [n for n, _, _ in migrations() if n > 11]
+    assert old.execute(key).fetchall() == decided
+    pd.testing.assert_frame_equal(scope.customer_rows(old, mo, "contoso", P), want)
+
+
+def test_the_basis_is_decided_in_one_statement():
+    """Which FOCUS amount a price follows is decided by the billing run alone (fct_price_edge);
+    readers map the stored code to an amount with x_basis_amount. Migrations are history."""
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    deciding = sorted(str(p.relative_to(root)) for p in (root / "queries").rglob("*.sql")
+                      if "migrations" not in p.parts and "commitments = 'retain'" in p.read_text())
+    assert deciding == ["queries/fct_price_edge.sql"]

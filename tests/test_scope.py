@@ -193,14 +193,16 @@ def build_store(*, drop_landing_resource: str | None = None) -> duckdb.DuckDBPyC
             RegionId="us-east-1", ChargeCategory=cat, x_Commitment=False, BillingCurrency="USD",
             x_RowCount=g["rows"], ListCost=g["L"], ContractedCost=g["L"], BilledCost=g["B"], EffectiveCost=g["B"]))
         cost = g["B"]
+        code = "B"   # the basis the price follows (x_BasisCode): the provider's charge at the root
         for depth, (seller, buyer) in enumerate(_path(cust), start=1):
             basis, factor = PLANS[PLAN_OF[buyer]]
             rate = FX.get(CCY[buyer], D(1))
             if cat == "Credit":
-                treatment, basis, factor, price = "retained_credit", None, None, ZERO
+                treatment, basis, factor, price, code = "retained_credit", None, None, ZERO, "Z"
             else:
                 treatment = "priced"
                 amount = g["L"] if basis == "list" else cost
+                code = "L" if basis == "list" else code     # cost-plus follows the seller's price
                 price = ledger(amount * factor)
             price_buyer = ledger(price * rate)
             _insert(con, "fct_prices", dict(
@@ -208,7 +210,7 @@ def build_store(*, drop_landing_resource: str | None = None) -> duckdb.DuckDBPyC
                 x_Treatment=treatment, x_PlanId=PLAN_OF[buyer], x_RuleNo=0 if basis else None, x_Basis=basis,
                 x_BasisAmount=None, x_Factor=factor, x_Cost=cost, x_PricePreTier=price, x_TierFactor=D(1),
                 x_Price=price, x_BuyerCurrency=CCY[buyer], x_FxRate=rate, x_PriceBuyer=price_buyer,
-                x_CostSeller=cost))
+                x_CostSeller=cost, x_BasisCode=code))
             if treatment == "retained_credit":
                 break
             sums[(seller, buyer)][("AWS", svc)] += price_buyer
