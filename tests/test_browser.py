@@ -363,7 +363,15 @@ def test_portal_total_is_the_invoice_total_to_the_cent(server, customer):
     assert on_invoice.locator('[data-testid="stMetricValue"]').inner_text().strip() == expected
 
 
-def _screenshots(page, server, role: str) -> None:
+TITLES = {"costs": "Costs", "invoices": "Invoices", "margins": "Margins", "reconciliation": "Reconciliation",
+          "deliveries": "Deliveries", "audit": "Audit log", "plans": "Price plans"}
+WITH_AMOUNTS = {"costs", "invoices"}                      # headline metrics: text on the page
+WITH_TABLES = {"margins", "reconciliation", "deliveries", "audit"}   # figures drawn in data grids
+
+
+def _screenshots(page, server, role: str, allowed: set[str]) -> None:
+    """Every page as `role` sees it, saved to look at, and asserted on: the pages in `allowed`
+    show their heading (and money where they are about money); the others the refusal."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for name in URLS:
         if page.locator('[data-testid="stSidebar"]').get_by_role("link", name=LINKS[name]).count():
@@ -372,6 +380,20 @@ def _screenshots(page, server, role: str) -> None:
             open_page(page, server, name)        # not in this role's navigation: by URL
         wait_drawn(page, name)
         screenshot(page, SCREENSHOTS / f"{role}-{name}.png")
+        text = main_text(page)
+        if name == "home":
+            assert "Welcome," in text and "Where to go" in text, (role, name)
+        elif name in allowed:
+            heading = page.locator("h1").first.inner_text().strip()
+            assert heading == TITLES[name], (role, name, heading)
+            assert not page.locator('[data-testid="stAlertContentError"]').count(), (role, name)
+            if name in WITH_AMOUNTS:
+                assert AMOUNT.search(text), (role, name, text[:300])
+            if name in WITH_TABLES:
+                assert page.locator('[data-testid="stDataFrame"]').count(), (role, name)
+        else:
+            assert page.locator('[data-testid="stAlertContentError"]').count(), (role, name)
+            assert not AMOUNT.search(text), (role, name)
 
 
 def test_screenshots_signed_out(server, anonymous):
@@ -380,13 +402,14 @@ def test_screenshots_signed_out(server, anonymous):
     wait_sign_in_form(anonymous)
     wait_idle(anonymous)
     screenshot(anonymous, SCREENSHOTS / "signed-out.png")
+    assert "Sign in" in main_text(anonymous) and not AMOUNT.search(main_text(anonymous))
 
 
 def test_screenshots_admin(server, ctx):
     page = ctx.new_page()
     sign_in(page, server, "dist-admin")
-    _screenshots(page, server, "admin")
+    _screenshots(page, server, "admin", allowed=set(TITLES))
 
 
 def test_screenshots_customer(server, customer):
-    _screenshots(customer, server, "customer")
+    _screenshots(customer, server, "customer", allowed={"costs", "invoices"})

@@ -2,10 +2,6 @@
 
 Every expected number is worked out by hand in the comment next to it (docs/pricing.md §2–§9).
 """
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # repo root on the path for `import pricing`
 
 from datetime import date
 

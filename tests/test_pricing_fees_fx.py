@@ -1,8 +1,4 @@
 """Fees (fixed, percentage of priced usage) and FX rates (explicit, per period and pair)."""
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # repo root on the path for `import pricing`
 
 from datetime import date
 

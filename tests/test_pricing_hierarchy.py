@@ -1,8 +1,4 @@
 """The organisation tree: paths, edges, subtrees and what makes a tree invalid."""
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # repo root on the path for `import pricing`
 
 import pytest
 

@@ -1,8 +1,4 @@
 """Invoice assembly (docs/pricing.md §7): lines rounded once, subtotal = Σ lines, tax on the subtotal."""
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # repo root on the path for `import pricing`
 
 from datetime import date
 

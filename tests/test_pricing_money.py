@@ -1,8 +1,4 @@
 """Money: Decimal from strings only, one rounding rule, currencies never mixed silently."""
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # repo root on the path for `import pricing`
 
 from decimal import Decimal
 

@@ -1,8 +1,4 @@
 """Rule specificity (docs/pricing.md §4): which rule prices a row, and which plans are refused."""
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # repo root on the path for `import pricing`
 
 import pytest
 

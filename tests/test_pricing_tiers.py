@@ -1,8 +1,4 @@
 """Volume tiers (docs/pricing.md §5): graduated vs volume, the exact discount and the tier factor."""
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # repo root on the path for `import pricing`
 
 from decimal import Decimal
 

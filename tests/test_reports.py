@@ -7,10 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-try:
-    from tests.test_scope import APRIL, P, build_store, invoice_id
-except ImportError:  # pytest's default import mode puts tests/ itself on sys.path
-    from test_scope import APRIL, P, build_store, invoice_id
+from tests.test_scope import APRIL, P, build_store, invoice_id
 
 from queries import scope
 from queries.scope import ScopeError
