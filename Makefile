@@ -1,6 +1,6 @@
 # Tierline — two commands for a newcomer:
 #   make run    start the app on the embedded demo data (http://127.0.0.1:8501)
-#   make test   run every test (installs the test stack and Debian's chromium if missing)
+#   make test   run every test (installs the test stack, Debian's chromium and poppler-utils if missing)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 DB     ?= data/tierline.duckdb
 PORT   ?= 8501
 
-.PHONY: run test demo bench clean-db chromium
+.PHONY: run test demo bench clean-db chromium poppler
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,7 +40,13 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-test: $(VENV)/.dev chromium
+poppler:
+	@command -v pdftotext >/dev/null 2>&1 || { \
+	  echo "Installing poppler-utils for the invoice PDF tests…"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq poppler-utils >/dev/null; }
+
+test: $(VENV)/.dev chromium poppler
 	$(PY) -m pytest
 
 demo: $(VENV)/.runtime
