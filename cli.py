@@ -104,6 +104,9 @@ def cmd_config(args) -> int:
 
 def _print_problems(result) -> None:
     for p in result.problems:
+        if p["kind"] == "invoice":
+            print(f"  cannot draft the invoice of {p['buyer']}: {p['detail']}", file=sys.stderr)
+            continue
         print(f"  cannot price {p['rows']} rows for {p['buyer']} ({p['billed_cost']} {p['currency']}): "
               f"{p['detail']}", file=sys.stderr)
 

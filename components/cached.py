@@ -4,102 +4,134 @@ Every function takes the signed-in `username` as its first argument and rebuilds
 from it, so a cached result is keyed by who asked and can never be served to someone else.
 Arguments are plain values (strings, dates), never widget objects. Results live 60 s; a
 ScopeError or other exception is not cached and reaches the page (components/errors.py).
+
+Every result is also keyed by the store's access version: the version of the configuration in
+force (data.config.current_version), which every import and plan save raises. Who may see what
+(organisations, assigned customers, roles, users) lives only in that configuration, so a change
+of access makes every earlier result unreachable at once, for every user and session, whichever
+process made the change; an account manager unassigned from a customer is refused on the next
+read, not a minute later.
 """
 from __future__ import annotations
 
+import functools
 from datetime import date
+from typing import Callable, TypeVar
 
 import pandas as pd
 import streamlit as st
 
 from components.store import cursor
+from data.config import current_version
 from queries import scope as q
 
 TTL = 60
+F = TypeVar("F", bound=Callable)
 
 
 def _scope(con, username: str):
     return q.scope_for_user(con, username)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def visible_customers(username: str) -> list[dict]:
+def access_version() -> int:
+    """The configuration version in force (0 before the first import): part of every cache key."""
+    with cursor() as con:
+        return current_version(con) or 0
+
+
+def _keyed(fn: F) -> F:
+    """Cache `fn(username, access_version, *args)` and expose it as `fn(username, *args)`: the
+    caller never passes the version, so a page cannot get it wrong. `fn` itself keeps a name and
+    body of its own, which is what st.cache_data tells functions apart by."""
+    cached = st.cache_data(ttl=TTL, show_spinner=False)(fn)
+
+    @functools.wraps(fn)
+    def call(username: str, *args, **kwargs):
+        return cached(username, access_version(), *args, **kwargs)
+
+    call.clear = cached.clear           # type: ignore[attr-defined]
+    return call                         # type: ignore[return-value]
+
+
+@_keyed
+def visible_customers(username: str, version: int) -> list[dict]:
     with cursor() as con:
         return q.visible_customers(con, _scope(con, username))
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def visible_periods(username: str) -> list[date]:
+@_keyed
+def visible_periods(username: str, version: int) -> list[date]:
     with cursor() as con:
         return list(q.visible_periods(con, _scope(con, username)))
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def customer_summary(username: str, customer_id: str, period: date) -> dict:
+@_keyed
+def customer_summary(username: str, version: int, customer_id: str, period: date) -> dict:
     with cursor() as con:
         return q.customer_summary(con, _scope(con, username), customer_id, period)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def customer_costs(username: str, customer_id: str, period: date, by: str,
+@_keyed
+def customer_costs(username: str, version: int, customer_id: str, period: date, by: str,
                    sub_account: str | None = None) -> pd.DataFrame:
     with cursor() as con:
         return q.customer_costs(con, _scope(con, username), customer_id, period, by=by,
                                 sub_account=sub_account)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def customer_sub_accounts(username: str, customer_id: str, period: date) -> list[str]:
+@_keyed
+def customer_sub_accounts(username: str, version: int, customer_id: str, period: date) -> list[str]:
     with cursor() as con:
         return q.customer_sub_accounts(con, _scope(con, username), customer_id, period)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def customer_rows(username: str, customer_id: str, period: date, sub_account: str | None = None,
-                  service: str | None = None, limit: int = 500) -> pd.DataFrame:
+@_keyed
+def customer_rows(username: str, version: int, customer_id: str, period: date,
+                  sub_account: str | None = None, service: str | None = None,
+                  limit: int = 500) -> pd.DataFrame:
     with cursor() as con:
         return q.customer_rows(con, _scope(con, username), customer_id, period, limit=limit,
                                sub_account=sub_account, service=service)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def invoices(username: str, period: date | None = None) -> list[dict]:
+@_keyed
+def invoices(username: str, version: int, period: date | None = None) -> list[dict]:
     with cursor() as con:
         return q.invoices(con, _scope(con, username), period)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def invoice_detail(username: str, invoice_id: int) -> dict:
+@_keyed
+def invoice_detail(username: str, version: int, invoice_id: int) -> dict:
     with cursor() as con:
         return q.invoice_detail(con, _scope(con, username), invoice_id)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def margin_report(username: str, period: date) -> list[dict]:
+@_keyed
+def margin_report(username: str, version: int, period: date) -> list[dict]:
     with cursor() as con:
         return q.margin_report(con, _scope(con, username), period)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def margin_breakdown(username: str, period: date, by: str) -> list[dict]:
+@_keyed
+def margin_breakdown(username: str, version: int, period: date, by: str) -> list[dict]:
     with cursor() as con:
         return q.margin_breakdown(con, _scope(con, username), period, by=by)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def reconciliation(username: str, period: date) -> list[dict]:
+@_keyed
+def reconciliation(username: str, version: int, period: date) -> list[dict]:
     with cursor() as con:
         return q.reconciliation(con, _scope(con, username), period)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def unassigned(username: str, period: date) -> pd.DataFrame:
+@_keyed
+def unassigned(username: str, version: int, period: date) -> pd.DataFrame:
     with cursor() as con:
         return q.unassigned(con, _scope(con, username), period)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def deliveries(username: str) -> pd.DataFrame:
+@_keyed
+def deliveries(username: str, version: int) -> pd.DataFrame:
     with cursor() as con:
         return q.deliveries(con, _scope(con, username))
 

@@ -1,6 +1,11 @@
 """Charts with plotly: the one place floats appear. Amounts arrive exact (Decimal, a decimal
 string, or the scope layer's `<name>_chart` float twin) and become floats here, for drawing only.
 Amounts in different currencies are never drawn on one axis: one small chart per currency.
+
+Plotly reads a subset of HTML in every label, legend and hover text (`<a href>`, `<b>`, `<br>`),
+and category names come from provider data and configuration (service, organisation, region
+names): every text is escaped here, in `_label`, before it reaches a figure or a caption, so a
+`ServiceName` holding `<a href=…>` shows those characters and never becomes a link.
 """
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from decimal import Decimal
 import pandas as pd
 import plotly.express as px
 import streamlit as st
+
+from components.text import html_escape, md_escape
 
 COLOUR = "#2f6f9f"
 VALUE_COLUMNS = {"currency", "price", "price_chart", "revenue", "cost", "margin", "rows"}
@@ -20,8 +27,13 @@ def _plot_value(v) -> float:
     return float(v if isinstance(v, (int, float)) else Decimal(str(v)))
 
 
+def _label(value) -> str:
+    """Any text bound for a figure: Plotly shows the characters, interprets no markup."""
+    return html_escape(value)
+
+
 def _category(df: pd.DataFrame, columns: list[str]) -> list[str]:
-    return [" · ".join(str(v) for v in row if v is not None and not pd.isna(v)) or "(none)"
+    return [_label(" · ".join(str(v) for v in row if v is not None and not pd.isna(v)) or "(none)")
             for row in df[columns].itertuples(index=False)]
 
 
@@ -47,7 +59,7 @@ def bar(df: pd.DataFrame, value: str, *, by: list[str] | None = None, key: str |
         if i % 3 == 0:
             cols = st.columns(3)
         with cols[i % 3]:
-            st.caption(ccy)
+            st.caption(md_escape(ccy))
             _draw(data[data["currency"] == ccy], ccy, by == ["day"], top,
                   f"{key}_{ccy}" if key else None)
 
@@ -55,16 +67,16 @@ def bar(df: pd.DataFrame, value: str, *, by: list[str] | None = None, key: str |
 def _draw(data: pd.DataFrame, currency: str, by_day: bool, top: int, key: str | None) -> None:
     if by_day:
         fig = px.bar(data, x="category", y="amount", color_discrete_sequence=[COLOUR])
-        fig.update_layout(yaxis=dict(tickformat=",.0f", title=currency), xaxis_title=None,
+        fig.update_layout(yaxis=dict(tickformat=",.0f", title=_label(currency)), xaxis_title=None,
                           height=340)
-        hover = "%{x|%d %b %Y}<br>%{y:,.2f} " + currency
+        hover = "%{x|%d %b %Y}<br>%{y:,.2f} " + _label(currency)
     else:
         data = data.sort_values("amount", ascending=False).head(top).iloc[::-1]
         fig = px.bar(data, x="amount", y="category", orientation="h",
                      color_discrete_sequence=[COLOUR])
-        fig.update_layout(xaxis=dict(tickformat=",.0f", title=currency), yaxis_title=None,
+        fig.update_layout(xaxis=dict(tickformat=",.0f", title=_label(currency)), yaxis_title=None,
                           height=min(90 + 26 * len(data), 480))
-        hover = "%{y}<br>%{x:,.2f} " + currency
+        hover = "%{y}<br>%{x:,.2f} " + _label(currency)
     fig.update_traces(hovertemplate=hover + "<extra></extra>")
     fig.update_layout(margin=dict(l=10, r=10, t=10, b=10), bargap=0.3, showlegend=False)
     st.plotly_chart(fig, key=key, config={"displayModeBar": False})

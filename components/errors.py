@@ -9,6 +9,7 @@ import duckdb
 import streamlit as st
 
 from data.store import StoreBusy
+from components.text import md_escape
 from queries.scope import ScopeError   # the one layer that decides what a user may see
 
 log = logging.getLogger("tierline.app")
@@ -19,8 +20,9 @@ class InputError(ValueError):
 
 
 def refuse(sentence: str) -> None:
-    """Show why nothing is shown, and stop the page."""
-    st.error(sentence)
+    """Show why nothing is shown, and stop the page. The sentence may quote a value from the URL
+    or a widget, so it is shown as text, never as Markdown."""
+    st.error(md_escape(sentence))
     st.stop()
 
 

@@ -12,6 +12,9 @@ from typing import Callable
 
 import streamlit as st
 
+from components.tables import forget_downloads
+from components.text import md_escape
+
 ROLE_LABELS = {
     "admin": "Administrator",
     "leader": "Practice leader",
@@ -106,12 +109,19 @@ def render(user, on_sign_out: Callable[[], None]) -> None:
     """Sidebar: who is signed in, the links their roles open, and the sign-out button."""
     with st.sidebar:
         st.markdown("### Tierline")
-        st.caption(f"**{user.name}** · {role_names(user.roles)}  \n{user.org_name}")
+        st.caption(f"**{md_escape(user.name)}** · {md_escape(role_names(user.roles))}  \n"
+                   f"{md_escape(user.org_name)}")
         for spec in pages_for(user.roles, user.is_root):
             st.page_link(spec.path, label=spec.label, icon=spec.icon)
         st.divider()
-        st.button("Sign out", key="nav_sign_out", on_click=on_sign_out,
+        st.button("Sign out", key="nav_sign_out", on_click=_signing_out, args=(on_sign_out,),
                   icon=":material/logout:", width="stretch")
+
+
+def _signing_out(on_sign_out: Callable[[], None]) -> None:
+    """A CSV fetched before signing out must not stay fetchable at its /media URL after it."""
+    forget_downloads()
+    on_sign_out()
 
 
 def quick_links(user, per_row: int = 3) -> None:

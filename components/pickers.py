@@ -45,8 +45,9 @@ def _checked_select(label: str, options: Sequence[T], *, key: str, param: str | 
     current = st.session_state.get(key)            # widget value or session state, pre-widget
     if current is not None and current not in options:
         refuse(refusal)
+    labels = _unique_labels(options, show, to_param)
     choice = st.selectbox(label, list(options), key=key, help=help,
-                          format_func=lambda v: show(v) if v in options else "—",
+                          format_func=lambda v: labels.get(v, "—"),
                           disabled=len(options) == 1)
     if choice not in options:
         refuse(refusal)
@@ -57,6 +58,19 @@ def _checked_select(label: str, options: Sequence[T], *, key: str, param: str | 
         else:
             written[param] = st.query_params[param] = to_param(choice)
     return choice
+
+
+def _unique_labels(options: Sequence[T], show: Callable[[T], str],
+                   to_param: Callable[[T], str]) -> dict[T, str]:
+    """Each option's label, made unique by its id where two would read the same. A selectbox
+    returns the first option whose label the browser sent, so two customers (or plans, or
+    invoices) with one name would otherwise select the wrong one."""
+    labels = {v: show(v) for v in options}
+    counts: dict[str, int] = {}
+    for text in labels.values():
+        counts[text] = counts.get(text, 0) + 1
+    return {v: f"{text} ({to_param(v)})" if counts[text] > 1 and v is not None else text
+            for v, text in labels.items()}
 
 
 def forget() -> None:

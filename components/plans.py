@@ -9,6 +9,7 @@ import streamlit as st
 import yaml
 
 from components.store import cursor
+from components.text import md_escape
 from data.config import ConfigError, plans_owned, save_plan
 from queries import scope as q
 
@@ -19,13 +20,18 @@ def owned(username: str) -> list[dict]:
         return plans_owned(con, q.scope_for_user(con, username))
 
 
+def label(plan: dict) -> str:
+    """'MSP One standard (msp-standard)': the id makes each label unique. A selectbox returns the
+    option whose label the browser sent, so two plans with one name would select the first."""
+    return f"{plan['name']} ({plan['id']})" if plan.get("name") else plan["id"]
+
+
 def pick(owned_plans: list[dict], *, key: str) -> str:
     """A plan id chosen among the owned plans only (a forged value in session state is ignored)."""
-    ids = [p["id"] for p in owned_plans]
-    if st.session_state.get(key) not in ids:
+    labels = {p["id"]: label(p) for p in owned_plans}
+    if st.session_state.get(key) not in labels:
         st.session_state.pop(key, None)
-    return st.selectbox("Plan", ids, key=key,
-                        format_func=lambda i: next(p.get("name") or i for p in owned_plans if p["id"] == i))
+    return st.selectbox("Plan", list(labels), key=key, format_func=labels.get)
 
 
 def as_yaml(owned_plans: list[dict], plan_id: str) -> str:
@@ -33,16 +39,17 @@ def as_yaml(owned_plans: list[dict], plan_id: str) -> str:
     return yaml.safe_dump(plan, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
 
 
-def save(username: str, text: str) -> None:
-    """Save and say what happened: the new version, or every problem as a sentence."""
+def save(username: str, text: str, plan_id: str) -> None:
+    """Save the plan `plan_id` (the one selected) and say what happened: the new version, or
+    every problem as a sentence."""
     with cursor() as con:
         try:
-            version = save_plan(con, q.scope_for_user(con, username), text)
+            version = save_plan(con, q.scope_for_user(con, username), text, plan_id)
         except ConfigError as exc:
-            st.error("The plan was not saved:\n\n" + "\n".join(f"- {i}" for i in exc.issues))
+            st.error("The plan was not saved:\n\n" + "\n".join(f"- {md_escape(str(i))}" for i in exc.issues))
             return
         except q.ScopeError as exc:
-            st.error(str(exc))
+            st.error(md_escape(str(exc)))
             return
-    st.cache_data.clear()
+    st.cache_data.clear()      # the new version keys every cached read anew; this frees memory
     st.success(f"Saved as configuration version {version}. It applies from the next billing run.")

@@ -1,8 +1,23 @@
 """Tables and CSV downloads. Money columns are shown as exact text in their currency, right
 aligned; CSV files keep the exact Decimal values and the column names as the data has them
-(FOCUS names as the spec spells them), never floats, never chart columns."""
+(FOCUS names as the spec spells them), never floats, never chart columns.
+
+Downloads and their lifetime (issue #9, item 9). Streamlit serves a download at an unguessable
+but unauthenticated `/media/<id>.csv` URL from server memory: anyone holding the URL can fetch it
+while the file is stored, with no cookie. So:
+- the CSV is made only when the button is clicked (a callable `data`: Streamlit 1.67's deferred
+  download); a page view stores nothing, and the page carries no media URL, only a random id
+  the server honours over a live app connection, and forgets when the button is gone;
+- the file made by a click is referenced by no session, so Streamlit's own sweep (at the end of
+  every script run on the server) marks it and the next one deletes it; two more sweeps
+  `SWEEP_SECONDS` apart after each click bound its life when the server is otherwise idle;
+- signing out sweeps twice at once (`forget_downloads`): nothing fetched before is fetchable after.
+docs/access.md states the residual window.
+"""
 from __future__ import annotations
 
+import logging
+import threading
 from decimal import Decimal
 from typing import Iterable, Mapping
 
@@ -109,8 +124,59 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     return without_chart_columns(df).to_csv(index=False).encode("utf-8")
 
 
+SWEEP_SECONDS = 30   # a clicked CSV stays fetchable at most 2 × this long (less on a busy server)
+
+log = logging.getLogger("tierline.downloads")
+
+
+def _media_files():
+    """Streamlit's media file manager, or None outside a running server."""
+    from streamlit import runtime
+    return runtime.get_instance().media_file_mgr if runtime.exists() else None
+
+
+def _sweep() -> None:
+    """One pass of Streamlit's own collection: files no session references are marked, files
+    already marked are deleted (every script run ends with the same call)."""
+    manager = _media_files()
+    if manager is not None:
+        try:
+            manager.remove_orphaned_files()
+        except Exception:                   # never let a cleanup thread take anything down
+            log.exception("sweeping downloads failed")
+
+
+def _sweep_later(passes: int = 2) -> None:
+    if passes <= 0:
+        return
+
+    def run() -> None:
+        _sweep()
+        _sweep_later(passes - 1)
+
+    timer = threading.Timer(SWEEP_SECONDS, run)
+    timer.daemon = True
+    timer.start()
+
+
+def forget_downloads() -> None:
+    """Delete every CSV made by a click that is no longer on anyone's screen: two sweeps, the
+    first marks, the second deletes. Called when a user signs out."""
+    _sweep()
+    _sweep()
+
+
+def _deferred_csv(df: pd.DataFrame):
+    """The CSV of `df`, made when the button is clicked (Streamlit runs this on its own thread)."""
+    def make() -> bytes:
+        data = csv_bytes(df)
+        _sweep_later()
+        return data
+    return make
+
+
 def csv_download(df: pd.DataFrame, file_name: str, *, key: str,
                  label_text: str = "Download CSV") -> None:
-    st.download_button(label_text, csv_bytes(df), file_name=file_name, mime="text/csv",
+    st.download_button(label_text, _deferred_csv(df), file_name=file_name, mime="text/csv",
                        key=key, icon=":material/download:", on_click="ignore",
                        disabled=df.empty)

@@ -7,8 +7,9 @@ Python only does what is per buyer and small: volume tiers (pricing.tiers) and i
 assembly (pricing.invoice), so the rounding rule lives in one place. docs/pricing.md is the
 spec; pricing.engine is the independent pure model a property test compares this with.
 
-A run is one transaction. If any row cannot be priced (no rule, no FX rate) the run is recorded
-as failed with its exceptions, and the period's ledger and drafts stay as they were.
+A run is one transaction. If any row cannot be priced (no rule, no FX rate), or any buyer's
+invoice cannot be drafted (an amount beyond what the store holds), the run is recorded as failed
+with its problems, each naming the buyer, and the period's ledger and drafts stay as they were.
 """
 from __future__ import annotations
 
@@ -22,12 +23,12 @@ from typing import Callable
 import duckdb
 import pyarrow as pa
 
-from data.config import current_config, to_pricing
+from data.config import MAX_AMOUNT, MAX_TIER_START, current_config, to_pricing
 from data.groups import Grouping, current_grouping, ensure_groups
 from data.store import transaction
 from pricing.hierarchy import edges_for
 from pricing.invoice import InvoiceLine, assemble_invoice, service_label
-from pricing.money import HUNDRED, ZERO
+from pricing.money import HUNDRED, ZERO, calc, ledger
 from pricing.tiers import apply_tiers
 from queries import run
 from queries.scope import record_audit, root_org
@@ -168,16 +169,23 @@ def _run(con, period, orgs, plans, version, grouping: Grouping, max_depth, step,
             run(con, "fct_apply_tiers", {"run_id": run_id, **p})
 
         summary = _summarise(con, run_id, period)
-        if summary.rows_unpriced:
+        drafts: list[_Draft] = []
+        if not summary.problems:
+            # Every invoice is assembled (and checked against the columns) before anything is
+            # replaced: one buyer whose invoice cannot be stored fails the run with a problem
+            # naming that buyer, and the ledger and drafts of the period stay as they were.
+            step(0.85, "drafting invoices")
+            drafts = _assemble_drafts(con, run_id, period, orgs, plans, tier_results, summary)
+        if summary.problems:
             summary.status = "failed"
             for table in ("fct_prices", "fct_groups", "fct_accounts", "fct_edges"):
                 run(con, f"{table}_drop_run", {"run_id": run_id})
         else:
-            step(0.85, "replacing the period's ledger")
+            step(0.90, "replacing the period's ledger")
             for table in ("fct_prices", "fct_groups", "fct_accounts", "fct_edges"):
                 run(con, f"{table}_keep_run", {"run_id": run_id, **p})
-            step(0.92, "drafting invoices")
-            _draft_invoices(con, run_id, period, orgs, plans, tier_results, summary)
+            step(0.95, "storing the draft invoices")
+            _write_drafts(con, run_id, period, drafts, summary)
         run(con, "run_finish", {
             "run_id": run_id, "status": summary.status, "rows_priced": summary.rows_priced,
             "rows_unassigned": summary.rows_unassigned, "rows_unpriced": summary.rows_unpriced,
@@ -205,12 +213,78 @@ def _summarise(con, run_id: int, period: date) -> BillingSummary:
     return summary
 
 
-def _draft_invoices(con, run_id, period, orgs, plans, tier_results, summary: BillingSummary) -> None:
-    issued = {(s, b) for s, b in run(con, "inv_issued_pairs", {"period": period})}
-    run(con, "inv_delete_draft_lines", {"period": period})
-    run(con, "inv_delete_drafts", {"period": period})
-    run(con, "inv_restatements_delete", {"period": period})
+# What an invoice, its lines and the ledger can hold: DECIMAL(38,10).
+STORE_LIMIT = Decimal("1e28")
+STORE_PLACES = 10
 
+
+@dataclass(frozen=True)
+class _Draft:
+    seller: str
+    buyer: str
+    invoice: object              # pricing.invoice.Invoice
+    issued: bool                 # the period's invoice of this pair is issued: restate only
+
+
+def _fits(value: Decimal | None) -> bool:
+    """A DECIMAL(38,10) column can hold `value` exactly."""
+    if value is None:
+        return True
+    if not value.is_finite() or abs(value) >= STORE_LIMIT:
+        return False
+    exponent = value.as_tuple().exponent
+    return not isinstance(exponent, int) or exponent >= -STORE_PLACES or value == ledger(value)
+
+
+def _amounts(invoice) -> list[Decimal]:
+    return [invoice.subtotal, invoice.tax, invoice.total,
+            *(x for line in invoice.lines for x in (line.unrounded, line.amount))]
+
+
+def _draft_problem(seller: str, buyer: str, period: date, org, plan, bucket: dict, tier,
+                   invoice, error: Exception | None) -> dict:
+    """One sentence naming the buyer, its seller and what broke its invoice: a field of its plan
+    (when one is beyond what the store holds) or else its own usage of the period."""
+    with calc():
+        cause = None
+        for i, fee in enumerate(plan.fees):
+            if fee.amount is not None and not (ZERO <= fee.amount < MAX_AMOUNT):
+                cause = (f"plan {plan.id!r} fees[{i}].amount is {fee.amount} (allowed: below "
+                         f"{MAX_AMOUNT:,f})")
+            elif fee.pct_of_usage is not None and not (
+                    ZERO <= fee.pct_of_usage <= HUNDRED
+                    and _fits(fee.pct_of_usage / HUNDRED * bucket["usage"])):
+                cause = (f"plan {plan.id!r} fees[{i}].pct_of_usage is {fee.pct_of_usage} % of a "
+                         f"usage of {bucket['usage']}")
+            if cause:
+                break
+        if cause is None and tier is not None and plan.tiers is not None:
+            for i, band in enumerate(plan.tiers.bands):
+                if not (ZERO <= band.start < MAX_TIER_START and ZERO <= band.discount_pct <= HUNDRED):
+                    cause = (f"plan {plan.id!r} tiers.bands[{i}] starts at {band.start} with "
+                             f"{band.discount_pct} % off")
+                    break
+        if cause is None:
+            usage = [v for v in (*bucket["service"].values(), *bucket["credit"].values())]
+            largest = max(usage, key=abs, default=ZERO)
+            cause = (f"its usage this period adds up to {largest} on one line" if not _fits(largest)
+                     else f"its lines with the fees of plan {plan.id!r} add up to "
+                          f"{invoice.total if invoice is not None else 'more'}")
+    why = f" ({type(error).__name__})" if error is not None else ""
+    return {
+        "kind": "invoice", "buyer": buyer, "rows": 0, "billed_cost": None, "currency": org.currency,
+        "detail": (f"the {period:%Y-%m} invoice of {buyer} from {seller} cannot be drafted: {cause}, "
+                   f"beyond what an invoice amount can be (below 10^28 {org.currency}, at most "
+                   f"{STORE_PLACES} decimal places){why}; nothing of this run was kept: correct "
+                   f"the plan or the provider data and run again"),
+    }
+
+
+def _assemble_drafts(con, run_id, period, orgs, plans, tier_results,
+                     summary: BillingSummary) -> list[_Draft]:
+    """Every (seller, buyer) invoice of the run, assembled and checked; a buyer whose invoice
+    cannot be drafted or stored becomes a problem of `summary` naming that buyer."""
+    issued = {(s, b) for s, b in run(con, "inv_issued_pairs", {"period": period})}
     sums: dict[tuple[str, str], dict] = {}
 
     def invoice_body(seller: str, buyer: str) -> dict:
@@ -243,19 +317,40 @@ def _draft_invoices(con, run_id, period, orgs, plans, tier_results, summary: Bil
             detail={"corrects_period": corrects.isoformat(), "invoice_number": number}))
         invoice_body(seller, buyer)
 
+    drafts: list[_Draft] = []
+    for (seller, buyer), bucket in sorted(sums.items()):
+        buyer_org = orgs[buyer]
+        plan = plans[buyer_org.plan]
+        invoice, error = None, None
+        try:
+            invoice = assemble_invoice(
+                seller=seller, buyer=buyer, period=period, currency=buyer_org.currency,
+                tax_rate_pct=buyer_org.tax_rate_pct, service_sums=bucket["service"],
+                credit_sums=dict(bucket["credit"]), priced_usage=bucket["usage"],
+                fees=plan.fees, tier=tier_results.get(buyer),
+                corrections=() if (seller, buyer) in issued else corrections.get((seller, buyer), ()),
+            )
+        except ArithmeticError as exc:        # decimal overflow or invalid operation
+            error = exc
+        if invoice is None or not all(_fits(x) for x in _amounts(invoice)):
+            summary.problems.append(_draft_problem(seller, buyer, period, buyer_org, plan, bucket,
+                                                   tier_results.get(buyer), invoice, error))
+            continue
+        drafts.append(_Draft(seller, buyer, invoice, (seller, buyer) in issued))
+    return drafts
+
+
+def _write_drafts(con, run_id, period, drafts: list[_Draft], summary: BillingSummary) -> None:
+    """Replace the period's drafts by `drafts` (restatements for the issued ones)."""
+    run(con, "inv_delete_draft_lines", {"period": period})
+    run(con, "inv_delete_drafts", {"period": period})
+    run(con, "inv_restatements_delete", {"period": period})
     next_id = run(con, "inv_next_ids")[0][0]
     inv_cols, line_cols = defaultdict(list), defaultdict(list)
     totals: dict[tuple[str, str], dict] = {}
-    for (seller, buyer), bucket in sorted(sums.items()):
-        buyer_org = orgs[buyer]
-        invoice = assemble_invoice(
-            seller=seller, buyer=buyer, period=period, currency=buyer_org.currency,
-            tax_rate_pct=buyer_org.tax_rate_pct, service_sums=bucket["service"],
-            credit_sums=dict(bucket["credit"]), priced_usage=bucket["usage"],
-            fees=plans[buyer_org.plan].fees, tier=tier_results.get(buyer),
-            corrections=() if (seller, buyer) in issued else corrections.get((seller, buyer), ()),
-        )
-        if (seller, buyer) in issued:
+    for draft in drafts:
+        seller, buyer, invoice = draft.seller, draft.buyer, draft.invoice
+        if draft.issued:
             # The issued invoice stays as it is; remember what it would say now.
             run(con, "inv_restatement_insert", {"period": period, "seller": seller, "buyer": buyer,
                                                 "run_id": run_id, "currency": invoice.currency,

@@ -59,6 +59,14 @@ _PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})(?:-01)?$")
 ID_RULE = "an id of letters, digits, '.', '_' or '-' (starting with a letter or digit, at most 64)"
 PCT_PLACES = 4       # DECIMAL(9,4) for tax and share percentages; factors are DECIMAL(20,10)
 LEDGER_PLACES = 10
+# Bounds on what one plan or rate may say (issue #9, item 4). Invoices, lines and the ledger are
+# DECIMAL(38,10): below 10^28. A fee, tier start, markup or rate beyond what a business could
+# mean is refused here, when it is saved, so that no organisation's plan can overflow a column
+# and stop the billing run of every other organisation.
+MAX_AMOUNT = Decimal("1e12")       # a fixed fee per period: below a trillion
+MAX_TIER_START = Decimal("1e15")   # a band start: a period subtotal a buyer could reach
+MAX_MARKUP_PCT = Decimal("1000")   # price at most 11 × its basis
+MAX_FX_RATE = Decimal("1e7")       # above every active currency per unit of another (IRR ≈ 10^6)
 
 
 # --------------------------------------------------------------------------------------------
@@ -196,6 +204,19 @@ def _amount(value: Any) -> Decimal:
     number = _decimal(value)
     if number < 0:
         raise ValueError(f"{value!r} is negative; allowed: an amount ≥ 0")
+    if number >= MAX_AMOUNT:
+        raise ValueError(f"{value!r} is too large; allowed: an amount ≥ 0 and below "
+                         f"{MAX_AMOUNT:,f} (a fee per period, in the buyer's currency)")
+    return number
+
+
+def _tier_start(value: Any) -> Decimal:
+    number = _decimal(value)
+    if number < 0:
+        raise ValueError(f"{value!r} is negative; allowed: a band start ≥ 0")
+    if number >= MAX_TIER_START:
+        raise ValueError(f"{value!r} is too large; allowed: a band start ≥ 0 and below "
+                         f"{MAX_TIER_START:,f} (a period subtotal in the buyer's currency)")
     return number
 
 
@@ -212,6 +233,9 @@ def _markup(value: Any) -> Decimal:
     number = _decimal(value)
     if number < 0:
         raise ValueError(f"{value!r} is negative; allowed: a percentage ≥ 0 (use discount_pct to go below the basis)")
+    if number > MAX_MARKUP_PCT:
+        raise ValueError(f"{value!r} is out of range; allowed: a percentage from 0 to {MAX_MARKUP_PCT:f} "
+                         "(at most 11 times the basis)")
     if _places(number) > PCT_PLACES:
         raise ValueError(f"{value!r} has more than {PCT_PLACES} decimal places; allowed: at most {PCT_PLACES}")
     return number
@@ -219,8 +243,8 @@ def _markup(value: Any) -> Decimal:
 
 def _rate(value: Any) -> Decimal:
     number = _decimal(value)
-    if number <= 0 or number >= Decimal("1e10"):
-        raise ValueError(f"{value!r} is out of range; allowed: a rate > 0 and < 10000000000")
+    if number <= 0 or number >= MAX_FX_RATE:
+        raise ValueError(f"{value!r} is out of range; allowed: a rate > 0 and below {MAX_FX_RATE:,f}")
     return number
 
 
@@ -299,6 +323,7 @@ Amount = Annotated[Decimal, BeforeValidator(_amount)]
 Pct = Annotated[Decimal, BeforeValidator(_pct)]
 MarkupPct = Annotated[Decimal, BeforeValidator(_markup)]
 Rate = Annotated[Decimal, BeforeValidator(_rate)]
+TierStart = Annotated[Decimal, BeforeValidator(_tier_start)]
 Text = Annotated[str, BeforeValidator(_text)]
 Id = Annotated[str, BeforeValidator(_id)]
 Username = Annotated[str, BeforeValidator(_username)]
@@ -411,7 +436,7 @@ class RuleSpec(_Spec):
 
 
 class BandSpec(_Spec):
-    start: Amount = Field(alias="from")
+    start: TierStart = Field(alias="from")
     discount_pct: Pct
 
 
@@ -650,6 +675,13 @@ def _validate_items(col: _Collector, raw: Any, section: str, model: type[_Spec]
 def parse_config(text: str, source: str = "<text>") -> ConfigDocument:
     """Parse and validate a YAML configuration document; ConfigError lists every problem."""
     data, lines, yaml_issues = _load_yaml(text, source)
+    return _validate_data(data, lines, yaml_issues, source)
+
+
+def _validate_data(data: Any, lines: dict[Path_, int], yaml_issues: list[ConfigIssue],
+                   source: str) -> ConfigDocument:
+    """Validate document data (as the YAML loader gives it: every scalar text); `lines` maps
+    document paths to the lines issues name (save_plan maps only its plan's paths)."""
     col = _Collector(source, lines)
     col.issues.extend(yaml_issues)
     if not isinstance(data, dict):
@@ -1080,7 +1112,14 @@ def _s(value: Decimal | None) -> str | None:
 
 
 def import_config(con, doc: ConfigDocument, *, imported_by: str = "cli") -> int:
-    """Replace the configuration in one transaction; return the new cfg_documents version."""
+    """Replace the configuration in one transaction; return the new cfg_documents version.
+    Audited as a document change (`_audit_document`): readable by the root's admins only."""
+    return _replace_config(con, doc, imported_by=imported_by, audit=_audit_document)
+
+
+def _replace_config(con, doc: ConfigDocument, *, imported_by: str, audit) -> int:
+    """import_config's work; `audit(con, version=, previous=, doc=)` records the change inside
+    the same transaction (a plan save records only its plan)."""
     from data.store import transaction
 
     validate_document(doc)
@@ -1122,12 +1161,35 @@ def import_config(con, doc: ConfigDocument, *, imported_by: str = "cli") -> int:
                 [u.username, u.name, u.email, u.org, list(u.roles), u.customers, u.cost_groups,
                  u.password_hash] for u in doc.users])
         con.execute(sql("cfg_insert_document"), [version, imported_by, after])
-        user_org = next((u.org for u in doc.users if u.username == imported_by), None)
-        con.execute(sql("cfg_audit_config_change"), [
-            imported_by, user_org, f"config v{version}", previous[0] if previous else None, after,
-            f"{len(doc.organizations) + 1} organisations, {len(doc.account_mappings)} mappings, "
-            f"{len(doc.plans)} plans, {len(doc.fx_rates)} FX rates, {len(doc.users)} users"])
+        audit(con, version=int(version), previous=previous[0] if previous else None, doc=doc,
+              imported_by=imported_by)
     return int(version)
+
+
+def _audit_document(con, *, version: int, previous: str | None, doc: ConfigDocument,
+                    imported_by: str) -> None:
+    """A whole-document change touches every tenant, so it is recorded where only the root's
+    admins read it: under the root when the importer is a configured user, else under no
+    organisation (the CLI, the demo builder), which only the root's admins see either. The
+    documents go in without password hashes; a user whose hash changed says "password": "changed"."""
+    from queries.scope import record_audit
+
+    before = json.loads(previous) if previous else None
+    after = doc.to_data()
+    old_hashes = {u.get("username"): u.get("password_hash") for u in (before or {}).get("users", [])}
+    changed = []
+    for user in after.get("users", []):
+        old = old_hashes.get(user["username"])
+        if old is not None and old != user.get("password_hash"):
+            user["password"] = "changed"
+            changed.append(user["username"])
+    importer_known = any(u.username == imported_by for u in doc.users)
+    record_audit(
+        con, username=imported_by, org=doc.root.id if importer_known else None,
+        action="config_change", target=f"config v{version}", before=before, after=after,
+        detail=f"{len(doc.organizations) + 1} organisations, {len(doc.account_mappings)} mappings, "
+               f"{len(doc.plans)} plans, {len(doc.fx_rates)} FX rates, {len(doc.users)} users"
+               + (f"; password changed: {', '.join(changed)}" if changed else ""))
 
 
 def _check_locked_rates(con, doc: ConfigDocument) -> None:
@@ -1153,12 +1215,28 @@ def current_config(con) -> ConfigDocument | None:
     row = con.execute(sql("cfg_latest_document")).fetchone()
     if row is None:
         return None
-    return ConfigDocument.model_validate(json.loads(row[0]))
+    return _stored_document(row[0], row[1])
+
+
+def _stored_document(text: str, version: Any) -> ConfigDocument:
+    """The stored document, validated again: a document stored before today's bounds may hold a
+    value they refuse, which is a sentence asking for a corrected import, never a traceback."""
+    try:
+        return ConfigDocument.model_validate(json.loads(text))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = format_path(first.get("loc", ()))
+        raise ConfigError([ConfigIssue("store", "", f"configuration version {version} holds a value "
+                                       f"this version of Tierline refuses ({where}: {first.get('msg')}); "
+                                       f"allowed: export it, correct it and import it again")]) from None
 
 
 def current_version(con) -> int | None:
-    row = con.execute(sql("cfg_latest_document")).fetchone()
-    return None if row is None else int(row[1])
+    """The version of the configuration in force (None before the first import). Every import
+    and plan save makes a new one, so it is the app's access version: cached reads are keyed
+    by it (components/cached.py), and a change of who may see what applies at once."""
+    row = con.execute(sql("cfg_current_version")).fetchone()
+    return None if row is None or row[0] is None else int(row[0])
 
 
 def dump_config(doc: ConfigDocument, *, header: str | None = None) -> str:
@@ -1174,7 +1252,7 @@ def export_config(con) -> str:
     if row is None:
         raise ConfigError([ConfigIssue("store", "", "no configuration has been imported yet; "
                                        "allowed: python cli.py config import FILE first")])
-    doc = ConfigDocument.model_validate(json.loads(row[0]))
+    doc = _stored_document(row[0], row[1])
     return dump_config(doc, header=f"Tierline configuration, version {row[1]} "
                                    f"(imported {row[2]:%Y-%m-%d %H:%M} by {row[3] or '?'})")
 
@@ -1194,39 +1272,92 @@ def plans_owned(con, scope) -> list[dict]:
     return [p for p in doc.to_data().get("plans", []) if p["owner"] == scope.org_id]
 
 
-def save_plan(con, scope, text: str) -> int:
-    """Replace (or add) one plan from its YAML text, as its owner's admin. The plan must be owned
-    by the user's organisation, before and after; the whole document is validated again and
-    imported in one transaction (audited with before/after). Returns the new config version.
-    ScopeError for someone else's plan, ConfigError for an invalid one."""
-    from queries.scope import ScopeError
+def save_plan(con, scope, text: str, plan_id: str | None = None) -> int:
+    """Replace (or add) one plan from its YAML text, as its owner's admin; return the new config
+    version. `plan_id` is the plan being edited (the Plans page passes the one selected, by id):
+    the text must keep that id. The plan must be owned by the user's organisation, before and
+    after; the whole document is validated again and imported in one transaction. Problems are
+    told about this plan only: paths inside it (`rules[0].basis`) and lines of `text`, never
+    another plan or the rest of the document. The audit entry holds this plan's before and after,
+    under the owner's organisation. ScopeError for someone else's plan, ConfigError for an
+    invalid one."""
+    from queries.scope import ScopeError, record_audit
 
+    not_yours = "You can only edit the plans your own organisation sells on."
     if not scope.has_role("admin"):
         raise ScopeError("Only an administrator of the organisation that owns a plan can edit it.")
     doc = current_config(con)
     if doc is None:
         raise ConfigError([ConfigIssue("store", "", "no configuration has been imported yet")])
-    plan_doc = parse_plan_text(text)
+    plan_doc, lines = _plan_source(text)
     if plan_doc.get("owner") != scope.org_id:
-        raise ScopeError("You can only edit the plans your own organisation sells on.")
+        raise ScopeError(not_yours)
     data = doc.to_data()
     plans = data.setdefault("plans", [])
     index = next((n for n, p in enumerate(plans) if p["id"] == plan_doc.get("id")), None)
+    if index is not None and plans[index]["owner"] != scope.org_id:
+        raise ScopeError(not_yours)
+    if plan_id is not None:
+        if not any(p["id"] == plan_id and p["owner"] == scope.org_id for p in plans):
+            raise ScopeError(not_yours)
+        if plan_doc.get("id") != plan_id:
+            raise ConfigError([ConfigIssue(
+                "plan", "id", f"the id of the plan you are editing cannot change; allowed: {plan_id}",
+                lines.get(("id",)))])
     if index is None:
+        index, old = len(plans), None
         plans.append(plan_doc)
-    elif plans[index]["owner"] != scope.org_id:
-        raise ScopeError("You can only edit the plans your own organisation sells on.")
     else:
+        old = plans[index]
         plans[index] = plan_doc
-    new_doc = parse_config(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), source="plan")
-    return import_config(con, new_doc, imported_by=scope.username)
+    prefix: Path_ = ("plans", index)
+    try:
+        new_doc = _validate_data(data, {prefix + path: n for path, n in lines.items()}, [], "plan")
+    except ConfigError as exc:
+        raise ConfigError(_plan_issues(exc.issues, prefix)) from None
+    new_plan = new_doc.to_data()["plans"][index]
+
+    def audit(con, *, version: int, previous: str | None, doc: ConfigDocument, imported_by: str) -> None:
+        state = "added" if old is None else "saved unchanged" if old == new_plan else "changed"
+        record_audit(con, username=scope.username, org=scope.org_id, action="config_change",
+                     target=f"plan {new_plan['id']}", before=old, after=new_plan,
+                     detail=f"config v{version}: plan {new_plan['id']} {state}")
+
+    return _replace_config(con, new_doc, imported_by=scope.username, audit=audit)
 
 
-def parse_plan_text(text: str) -> dict:
-    """One plan written as YAML (as plans_owned shows it), with numbers kept as text."""
-    raw, _lines, issues = _load_yaml(text, "plan")
+def _plan_issues(issues: list[ConfigIssue], prefix: Path_) -> list[ConfigIssue]:
+    """The whole document's issues told as the plan's own: `plans[3].rules[0].basis` becomes
+    `rules[0].basis` (the line is already the plan text's). An issue elsewhere in the document
+    cannot come from this plan's owner and may name other tenants: one sentence, no details."""
+    head = format_path(prefix)
+    own: list[ConfigIssue] = []
+    elsewhere = False
+    for issue in issues:
+        if issue.path == head or issue.path.startswith((head + ".", head + "[")):
+            rest = issue.path[len(head):].removeprefix(".")
+            # a message may point at another position of the document ("also plans[1]")
+            message = re.sub(r"\bplans\[\d+\]", "another plan", issue.message)
+            own.append(ConfigIssue("plan", rest or "(plan)", message, issue.line))
+        else:
+            elsewhere = True
+    if elsewhere:
+        own.append(ConfigIssue("plan", "(plan)", "the configuration in force has a problem outside "
+                               "this plan, so no plan can be saved now; allowed: ask the "
+                               "administrators of the organisation running Tierline"))
+    return own
+
+
+def _plan_source(text: str) -> tuple[dict, dict[Path_, int]]:
+    """One plan written as YAML, with numbers kept as text, and the line of each path in it."""
+    raw, lines, issues = _load_yaml(text, "plan")
     if issues:
         raise ConfigError(issues)
     if not isinstance(raw, dict):
         raise ConfigError([ConfigIssue("plan", "", "a plan is a mapping with id, owner, rules …")])
-    return raw
+    return raw, lines
+
+
+def parse_plan_text(text: str) -> dict:
+    """One plan written as YAML (as plans_owned shows it), with numbers kept as text."""
+    return _plan_source(text)[0]

@@ -442,6 +442,7 @@ def _drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
 _PROBLEM_TEXT = {
     "missing": "is empty (a value is mandatory)",
     "number": "is not a decimal number",
+    "too_large": "is not below 100,000,000,000,000 in size (no single charge is that large)",
     "timestamp": "is not an ISO-8601 date/time",
     "json": "is not valid JSON",
     "charge_category": "is not a FOCUS ChargeCategory (allowed: " + ", ".join(CHARGE_CATEGORIES) + ")",

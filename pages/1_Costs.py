@@ -6,6 +6,7 @@ from components.auth import require
 from components.errors import ScopeError, user_errors
 from components.money import fmt
 from components.nav import ALL_ROLES
+from components.text import md_escape
 
 user = require(roles=ALL_ROLES, title="Costs")
 
@@ -26,11 +27,11 @@ with user_errors():
     with right:
         period = pickers.period(user.username, key="costs_period")
 
-    st.subheader(customer["name"])
+    st.subheader(md_escape(customer["name"]))        # a name from the configuration
     try:
         summary = cached.customer_summary(user.username, customer["id"], period)
     except ScopeError as partial:  # e.g. an account manager assigned some of a reseller's customers
-        st.info(str(partial), icon=":material/info:")
+        st.info(md_escape(str(partial)), icon=":material/info:")
         summary = None
     if summary is not None:
         currency = summary["currency"]

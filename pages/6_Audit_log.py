@@ -8,7 +8,9 @@ from components.errors import user_errors
 user = require(roles=("admin",), title="Audit log")
 
 st.title("Audit log")
-st.caption("The latest 1,000 entries of your organisation and the organisations below it.")
+st.caption("The latest 1,000 entries of your organisation and the organisations below it. "
+           "Entries of the organisations below, and changes that reach beyond what you may see, "
+           "show who, when and what only; passwords never appear.")
 with user_errors():
     entries = cached.audit_entries(user.username, limit=1000)
     tables.show(entries, key="audit_table", limit=1000)

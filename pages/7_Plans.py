@@ -19,4 +19,4 @@ with user_errors():
     text = st.text_area("Plan (YAML)", value=plans.as_yaml(owned, plan_id), height=420,
                         key=f"plans_text_{plan_id}")
     if st.button("Save plan", type="primary", key="plans_save"):
-        plans.save(user.username, text)
+        plans.save(user.username, text, plan_id)

@@ -1,5 +1,5 @@
 -- landing_diag_problems: every kind of bad value in TEMP TABLE ingest_diag (landing_diag_stage),
--- one row per (column, problem): col, problem (missing | number | timestamp | json |
+-- one row per (column, problem): col, problem (missing | number | too_large | timestamp | json |
 -- charge_category | currency), bad_rows, first_row (1 = first data row after the header) and
 -- example (the value in first_row). Ordered by first_row, so row 1 of the result names the earliest
 -- problem in the file. Uses TEMP MACRO x_focus_try_ts (landing_macro_try_ts).
@@ -37,6 +37,10 @@ problems AS (
     SELECT col, 'missing' AS problem, x_Row, val FROM mandatory WHERE val IS NULL
     UNION ALL
     SELECT col, 'number', x_Row, val FROM numbers WHERE TRY_CAST(val AS DECIMAL(38,10)) IS NULL
+    UNION ALL
+    SELECT col, 'too_large', x_Row, val FROM numbers
+    WHERE col IN ('BilledCost', 'ContractedCost', 'EffectiveCost', 'ListCost')
+      AND TRY_CAST(val AS DECIMAL(38,10)) IS NOT NULL AND TRY_CAST(val AS DECIMAL(24,10)) IS NULL
     UNION ALL
     SELECT col, 'timestamp', x_Row, val FROM stamps WHERE x_focus_try_ts(val) IS NULL
     UNION ALL

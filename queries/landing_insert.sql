@@ -1,5 +1,7 @@
 -- landing_insert: loads every row of table macro ingest_src (landing_macro_src) into landing_focus as
--- delivery $ingest_id, in one streaming pass: money and quantities CAST to DECIMAL(38,10),
+-- delivery $ingest_id, in one streaming pass: money and quantities CAST to DECIMAL(38,10) (the four
+-- cost columns through DECIMAL(24,10) first: a row's cost must stay below 10^14, so the sums and
+-- products of a billing run always fit the ledger's DECIMAL(38,10)),
 -- date/times to naive UTC (x_focus_ts), Tags to JSON, empty strings to NULL; ProviderName and
 -- ServiceProviderName (and PublisherName and HostProviderName) filled from each other when one is
 -- missing; x_Period = month of BillingPeriodStart; the file's non-canonical columns packed into
@@ -16,7 +18,7 @@ SELECT
 FROM (
     SELECT
         NULLIF(AvailabilityZone, '') AS AvailabilityZone,
-        CAST(NULLIF(BilledCost, '') AS DECIMAL(38,10)) AS BilledCost,
+        CAST(CAST(NULLIF(BilledCost, '') AS DECIMAL(24,10)) AS DECIMAL(38,10)) AS BilledCost,
         NULLIF(BillingAccountId, '') AS BillingAccountId,
         NULLIF(BillingAccountName, '') AS BillingAccountName,
         NULLIF(BillingAccountType, '') AS BillingAccountType,
@@ -40,13 +42,13 @@ FROM (
         NULLIF(CommitmentDiscountUnit, '') AS CommitmentDiscountUnit,
         CAST(NULLIF(ConsumedQuantity, '') AS DECIMAL(38,10)) AS ConsumedQuantity,
         NULLIF(ConsumedUnit, '') AS ConsumedUnit,
-        CAST(NULLIF(ContractedCost, '') AS DECIMAL(38,10)) AS ContractedCost,
+        CAST(CAST(NULLIF(ContractedCost, '') AS DECIMAL(24,10)) AS DECIMAL(38,10)) AS ContractedCost,
         CAST(NULLIF(ContractedUnitPrice, '') AS DECIMAL(38,10)) AS ContractedUnitPrice,
-        CAST(NULLIF(EffectiveCost, '') AS DECIMAL(38,10)) AS EffectiveCost,
+        CAST(CAST(NULLIF(EffectiveCost, '') AS DECIMAL(24,10)) AS DECIMAL(38,10)) AS EffectiveCost,
         COALESCE(NULLIF(HostProviderName, ''), NULLIF(PublisherName, '')) AS HostProviderName,
         NULLIF(InvoiceId, '') AS InvoiceId,
         NULLIF(InvoiceIssuerName, '') AS InvoiceIssuerName,
-        CAST(NULLIF(ListCost, '') AS DECIMAL(38,10)) AS ListCost,
+        CAST(CAST(NULLIF(ListCost, '') AS DECIMAL(24,10)) AS DECIMAL(38,10)) AS ListCost,
         CAST(NULLIF(ListUnitPrice, '') AS DECIMAL(38,10)) AS ListUnitPrice,
         NULLIF(PricingCategory, '') AS PricingCategory,
         NULLIF(PricingCurrency, '') AS PricingCurrency,

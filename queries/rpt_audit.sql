@@ -6,6 +6,9 @@
 -- Scope rule: entries whose org, or whose user's org, is in $orgs. Entries of organisations
 --   other than $org keep who/when/what but not before/after/detail (a configuration change or an
 --   issued invoice below would show prices $org may not see, DOMAIN §3), except sign-in events.
+--   queries.scope.audit_entries then checks what before/after hold (a whole configuration
+--   document: the root's admins only; another tenant's organisation or plan: withheld) and drops
+--   any password hash; this statement alone is not the whole rule.
 with audit as (
     select * from audit_log
 ),

@@ -623,18 +623,90 @@ def deliveries(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # Audit log
 
+# Top-level keys of a whole configuration document: an entry holding one spans every tenant.
+_DOCUMENT_KEYS = frozenset({"root", "organizations", "account_mappings", "fx_rates", "users"})
+# A bcrypt hash anywhere in a text (the configuration's password_hash values).
+_BCRYPT_ANYWHERE = re.compile(r"\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}")
+HASH_REMOVED = "(password hash removed)"
+
+
 def audit_entries(con: duckdb.DuckDBPyConnection, scope: Scope, *, limit: int = 1000) -> pd.DataFrame:
     """Audit entries of the users and organisations of the admin's subtree, newest first.
     Entries of other organisations than the admin's own keep who/when/what but not
-    before/after/detail (they may show prices the admin may not see), except sign-in events."""
+    before/after/detail (they may show prices the admin may not see), except sign-in events.
+    An entry's before/after/detail are also withheld when their content reaches beyond what the
+    reader may see (`_audit_readable`): a whole configuration document (root admins only), or an
+    organisation or plan outside the reader's subtree. Password hashes are never returned."""
     if not scope.has_role("admin"):
         raise ScopeError("The audit log is shown to administrators only.")
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_ROWS:
         raise ValueError(f"limit must be a whole number from 1 to {MAX_ROWS}")
     me = _me(con, scope)
-    orgs = sorted(_subtree(con, scope.org_id))
-    return con.execute(sql("rpt_audit"), {"org": scope.org_id, "orgs": orgs,
-                                          "is_root": me.is_root, "limit": limit}).df()
+    orgs = _subtree(con, scope.org_id)
+    frame = con.execute(sql("rpt_audit"), {"org": scope.org_id, "orgs": sorted(orgs),
+                                           "is_root": me.is_root, "limit": limit}).df()
+    owners = dict(con.execute(sql("scope_audit_ids")).fetchall())
+    for i in frame.index:
+        texts = [frame.at[i, c] for c in ("before", "after")]
+        if not any(isinstance(t, str) for t in texts):
+            continue
+        values = [_loads(t) for t in texts]
+        if not all(_audit_readable(v, is_root=me.is_root, visible=orgs, owners=owners) for v in values):
+            frame.at[i, "before"] = frame.at[i, "after"] = frame.at[i, "detail"] = None
+            continue
+        for column, text, value in zip(("before", "after"), texts, values):
+            clean = _redact(value)
+            if clean != value:
+                frame.at[i, column] = json.dumps(clean, ensure_ascii=False)
+        if isinstance(frame.at[i, "detail"], str):
+            frame.at[i, "detail"] = _BCRYPT_ANYWHERE.sub(HASH_REMOVED, frame.at[i, "detail"])
+    return frame
+
+
+def _loads(text: Any) -> Any:
+    if not isinstance(text, str):
+        return None                      # NULL, as None, NaN or pd.NA depending on pandas
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return text
+
+
+def _strings(value: Any) -> Iterable[str]:
+    """Every text in a JSON value: mapping keys and values, list items, scalars."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield str(k)
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+    elif isinstance(value, str):
+        yield value
+
+
+def _audit_readable(value: Any, *, is_root: bool, visible: frozenset[str],
+                    owners: dict[str, str]) -> bool:
+    """May a reader see this before/after value? A whole configuration document spans every
+    tenant (and their users): the root's admins only. Otherwise every organisation or plan it
+    names (`owners`: organisation id → itself, plan id → its owner) must belong to the reader's
+    subtree (`visible`), so an entry never shows another tenant's terms, whichever organisation
+    it was recorded under."""
+    if isinstance(value, dict) and _DOCUMENT_KEYS.intersection(value) and not is_root:
+        return False
+    return all(owners[s] in visible for s in _strings(value) if s in owners)
+
+
+def _redact(value: Any) -> Any:
+    """The value without password hashes: `password_hash` keys dropped, hash-like texts replaced.
+    The audit log says that a password changed, never what it is."""
+    if isinstance(value, dict):
+        return {k: _redact(v) for k, v in value.items() if k != "password_hash"}
+    if isinstance(value, (list, tuple)):
+        return [_redact(v) for v in value]
+    if isinstance(value, str):
+        return _BCRYPT_ANYWHERE.sub(HASH_REMOVED, value)
+    return value
 
 
 def _json_text(value: Any) -> str | None:
@@ -642,21 +714,26 @@ def _json_text(value: Any) -> str | None:
         return None
     if isinstance(value, str):
         try:
-            json.loads(value)
-            return value
+            parsed = json.loads(value)
         except ValueError:
-            return json.dumps(value)
-    return json.dumps(value, default=str, sort_keys=True)
+            return json.dumps(_redact(value))
+        clean = _redact(parsed)
+        return value if clean == parsed else json.dumps(clean, ensure_ascii=False)
+    return json.dumps(_redact(value), default=str, sort_keys=True)
 
 
 def record_audit(con: duckdb.DuckDBPyConnection, *, username: str | None, org: str | None,
                  action: str, target: str | None = None, before: Any = None, after: Any = None,
                  detail: str | None = None) -> None:
     """THE writer of audit_log. before/after: JSON text, or anything json.dumps takes (Decimal
-    and dates become strings). Joins the caller's transaction when there is one."""
+    and dates become strings). Password hashes never enter the log: `password_hash` keys are
+    dropped and hash-like texts replaced (say "password changed" instead). Record an entry under
+    the organisation whose admins may read its content (docs/access.md). Joins the caller's
+    transaction when there is one."""
     if not isinstance(action, str) or not action:
         raise ValueError("an audit entry needs an action")
     con.execute(sql("scope_audit_insert"), {
         "username": username, "org": org, "action": action, "target": target,
-        "before": _json_text(before), "after": _json_text(after), "detail": detail,
+        "before": _json_text(before), "after": _json_text(after),
+        "detail": _BCRYPT_ANYWHERE.sub(HASH_REMOVED, detail) if isinstance(detail, str) else detail,
     })

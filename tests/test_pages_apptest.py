@@ -68,8 +68,14 @@ def text_of(at: AppTest) -> str:
     return "\n".join(out)
 
 
+def shown(markdown: str) -> str:
+    """What a reader sees of a Markdown text that components.text.md_escape made safe: the
+    characters without their backslash escapes and invisible word joiners."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
+
+
 def errors(at: AppTest) -> list[str]:
-    return [e.value for e in at.error]
+    return [shown(e.value) for e in at.error]
 
 
 def shows_sign_in(at: AppTest) -> bool:
