@@ -4,13 +4,21 @@ streamlit-authenticator 0.4.2 checks passwords (bcrypt hashes from cfg_users), s
 cookie (a JWT) and reads it back on a new browser session. Around it:
 
 - The guard trusts ONE session-state key, `AUTH_KEY`, and only this module writes it: after a
-  password check, or after a cookie the library accepted and the store has not revoked.
+  password check, or after a cookie that `data.auth.read_token` and the library accepted and
+  the store has not revoked.
   Session state lives on the server; no widget uses that key, so a browser cannot set it.
   (AppTest sets it directly to simulate a signed-in user: see `session_record`.)
 - Lockout (data/auth.py) is checked before the library sees the password; failures, lockouts,
   sign-ins and sign-outs go to the audit log through queries.scope.record_audit.
-- Signing out revokes the cookie's token in the store; `_RevocationCheck` wraps the library's
-  cookie controller so a revoked token is refused before the library trusts it.
+- A cookie is first read by `data.auth.read_token`: only a token in the exact form Tierline
+  signs, with a good signature and a live expiry, goes on; anything else (garbage, `alg: none`,
+  `T=`, quotes) is "not signed in", silently, and never reaches the library's lenient decoder.
+- Signing out revokes the token's id (its signature bytes) in the store; `_RevocationCheck`
+  wraps the library's cookie controller so a revoked token is refused before the library
+  trusts it.
+- The cookie is written by JavaScript (the library's cookie component), so it cannot be
+  HttpOnly; it is SameSite=Strict, and Secure whenever the browser reached the app over HTTPS
+  (`data.auth.served_over_https`; docs/deploy.md).
 - Sessions end when the token does (TIERLINE_SESSION_MINUTES, default 60), also in an open tab.
 
 The library quirks designed around (docs/auth.md): it mutates the credentials dict (each run
@@ -34,8 +42,9 @@ import streamlit as st
 from streamlit_authenticator.controllers import AuthenticationController, CookieController
 from streamlit_authenticator.utilities import LoginError
 
-from components import nav, pickers
+from components import nav, pickers, tables
 from components.store import cursor, start_inbox_poller
+from components.text import md_escape
 from data import auth
 from data.store import StoreBusy
 
@@ -112,7 +121,8 @@ def require(roles: Iterable[str] | None = None, *, title: str = "Tierline",
 
 
 def _refusal(user: User, allowed: tuple[str, ...] | None, root_only: bool) -> str:
-    you = f"You are signed in as {user.name} ({nav.role_names(user.roles)}, {user.org_name})"
+    you = (f"You are signed in as {md_escape(user.name)} ({nav.role_names(user.roles)}, "
+           f"{md_escape(user.org_name)})")
     if allowed is not None and not user.has_role(*allowed):
         return f"This page is for {nav.role_plurals(allowed)} only. {you}."
     return f"This page is only for the team of the organisation that runs Tierline. {you}."
@@ -194,8 +204,7 @@ class _Guard:
         token, expires = self.cookies.new_token(username)
         st.session_state[_COOKIE_OP_KEY] = {
             "method": "set", "value": token, "key": f"tierline_cookie_{secrets.token_hex(4)}",
-            "options": {"path": "/", "sameSite": "strict",
-                        "expires": f"{auth.from_epoch(expires):%Y-%m-%dT%H:%M:%S}.000Z"},
+            "options": cookie_options(expires, _served_over_https()),
         }
         return token, expires
 
@@ -206,10 +215,14 @@ class _Guard:
     # signing in ---------------------------------------------------------------------------------
 
     def resume_from_cookie(self) -> dict | None:
-        """A new browser session with a valid, unrevoked cookie signs in without the form."""
-        if _cookie_token() is None:
+        """A new browser session with a valid, unrevoked cookie signs in without the form.
+        Any other cookie (garbage, foreign, re-spelled, expired) is silently no sign-in; it is
+        read before the cookie controller is built, so it costs no component and no rerun."""
+        raw = _cookie_token()
+        token = auth.read_token(raw, self.key, self.policy) if raw is not None else None
+        if token is None:
             return None
-        payload = self.cookies.get_cookie()     # None if revoked, expired, forged or too long
+        payload = self.cookies.get_cookie(token)   # None if revoked
         if not payload:
             return None
         try:
@@ -218,9 +231,8 @@ class _Guard:
             return None
         if not st.session_state.get("authentication_status"):
             return None
-        raw, payload = self.cookies.accepted
-        record = session_record(auth.normalise_username(payload["username"]),
-                                payload["exp_date"], auth.token_digest(raw), method="cookie")
+        record = session_record(token.username, token.expires_at, token.token_id,
+                                method="cookie")
         st.session_state[AUTH_KEY] = record
         return record
 
@@ -273,8 +285,11 @@ class _Guard:
                    detail=f"refused: locked until {until:%Y-%m-%d %H:%M} UTC")
             return None, _locked_sentence(until)
         controller = self.authentication
-        if name not in controller.authentication_model.credentials["usernames"]:
-            auth.burn_password_check(password)   # same time as a wrong password
+        if name not in controller.authentication_model.credentials["usernames"] \
+                or len(password.strip().encode()) > auth.BCRYPT_MAX_PASSWORD_BYTES:
+            # Same time as a wrong password. bcrypt 5 raises on passwords over 72 bytes, and
+            # no hash can match one: it is a wrong password, not an error page.
+            auth.burn_password_check(password)
             ok = False
         else:
             try:
@@ -321,38 +336,40 @@ class _Guard:
             if isinstance(k, str) and k.split("_", 1)[0] in _PAGE_PREFIXES:
                 del st.session_state[k]
         pickers.forget()
+        tables.forget_downloads()      # an ended session's clicked CSVs go now, not in a minute
         st.session_state[_NOTICE_KEY] = notice
 
 
 class _RevocationCheck:
-    """Wraps the library's CookieController: a token revoked in the store (signed out), or one
-    living longer than the policy allows, is never handed to the library's login."""
+    """Wraps the library's CookieController: a token revoked in the store (signed out) is never
+    handed to the library's login. The token was read (`data.auth.read_token`: canonical, ours,
+    live, bounded lifetime) before this is asked."""
 
     def __init__(self, inner, con, policy: auth.Policy):
         self._inner = inner
         self._con = con
         self._policy = policy
-        self.accepted: tuple[str, dict] | None = None   # (raw token, payload) this run
 
     @property
     def manager(self):
         """The library's cookie component (extra_streamlit_components.CookieManager)."""
         return self._inner.cookie_model.cookie_manager
 
-    def get_cookie(self):
+    def get_cookie(self, token: auth.SessionToken) -> dict | None:
+        """The library's payload for the cookie `token` was read from, unless it is revoked."""
         raw = _cookie_token()
         if not raw or st.session_state.get("logout"):
             return None
         if auth.is_revoked(self._con, raw):
-            self._report_replay()
+            self._report_replay(token)
             return None
-        payload = self._inner.get_cookie()
-        if not payload:
+        try:   # the library decodes the same cookie again; it must not be able to crash us
+            payload = self._inner.get_cookie()
+        except Exception:
+            log.exception("the library refused a session cookie that read_token accepted")
             return None
-        latest = time.time() + self._policy.session.total_seconds() + 60
-        if not isinstance(payload.get("exp_date"), (int, float)) or payload["exp_date"] > latest:
+        if not isinstance(payload, dict) or payload.get("username") != token.username:
             return None
-        self.accepted = (raw, payload)
         return payload
 
     def new_token(self, username: str) -> tuple[str, float]:
@@ -362,18 +379,36 @@ class _RevocationCheck:
         st.session_state["username"] = username   # the library encodes the username from here
         return model._token_encode(), float(model.exp_date)
 
-    def _report_replay(self) -> None:
-        """A signed-out token came back: audit it once per browser session."""
+    def _report_replay(self, token: auth.SessionToken) -> None:
+        """A signed-out token came back: audit it once per browser session (its signature
+        was checked, so the username is one Tierline signed)."""
         if st.session_state.get(_REPLAY_KEY):
             return
         st.session_state[_REPLAY_KEY] = True
-        payload = self._inner.get_cookie()   # signature checked; None if forged or expired
-        if payload:
-            _audit(self._con, auth.normalise_username(payload["username"]), "login_failed",
-                   detail="refused a session cookie that was signed out")
+        _audit(self._con, token.username, "login_failed",
+               detail="refused a session cookie that was signed out")
 
     def __getattr__(self, name):            # anything else the library asks of its controller
         return getattr(self._inner, name)
+
+
+def cookie_options(expires: float, secure: bool) -> dict:
+    """The session cookie's attributes, for the library's cookie component (universal-cookie).
+    `expires` is sent as UTC (the library sends server-local time)."""
+    options = {"path": "/", "sameSite": "strict",
+               "expires": f"{auth.from_epoch(expires):%Y-%m-%dT%H:%M:%S}.000Z"}
+    if secure:
+        options["secure"] = True
+    return options
+
+
+def _served_over_https() -> bool:
+    """Whether this browser session reached the app over HTTPS (URL or proxy headers)."""
+    try:
+        headers, url = st.context.headers, st.context.url
+    except Exception:  # no browser behind this session (bare mode)
+        return False
+    return auth.served_over_https(headers, url)
 
 
 def _cookie_token() -> str | None:

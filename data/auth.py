@@ -7,18 +7,32 @@ docs/auth.md describes the whole sign-in design.
 
 - Lockout: `Policy.max_failures` failed sign-ins of one username within `Policy.window` lock
   that username for `Policy.lock_for`, even with the right password.
-- Revocation: streamlit-authenticator's cookie is a signed JWT that stays valid until it
-  expires, also after signing out. Signing out stores the token's sha256 here and the guard
-  refuses any token found here.
+- Session tokens: streamlit-authenticator's cookie is a signed JWT (HS256, claims `username`
+  and `exp_date`). `read_token` is the one reader the guard trusts: it accepts only a token in
+  the exact spelling Tierline signs (base64url without padding or stray bits, the one header),
+  with a good signature and a live, bounded expiry; anything else is "not signed in" and never
+  an exception.
+- Revocation: the token stays valid until it expires, also after signing out. Signing out
+  stores the token's id — the sha256 of its decoded signature bytes, which no re-spelling of
+  the cookie changes — and the guard refuses any token whose id is here.
+- Password hashes: one bcrypt cost, `BCRYPT_COST`, for every hash Tierline makes and for the
+  dummy hash an unknown username is checked against, so both cost the same time.
 - Cookie key: `TIERLINE_COOKIE_KEY`, else `[auth] cookie_key` in `.streamlit/secrets.toml`
   (git-ignored); `ensure_cookie_key` writes one there when neither exists.
+- HTTPS: `served_over_https` decides from the browser's URL and the proxy's headers whether the
+  session cookie gets the `Secure` flag (docs/deploy.md).
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import json
+import math
 import os
 import re
 import secrets
+import time
 import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -27,6 +41,7 @@ from typing import Mapping
 
 import bcrypt
 import duckdb
+import jwt
 
 from data.store import ROOT, transaction
 from queries import sql
@@ -36,9 +51,25 @@ COOKIE_KEY_ENV = "TIERLINE_COOKIE_KEY"
 MIN_KEY_BYTES = 32
 MAX_USERNAME = 128
 
+# The bcrypt cost (log2 of the rounds) of every password hash Tierline makes: `hash_password`,
+# the demo users (data/demo/config.yaml) and the dummy hash below. A check costs what its hash's
+# cost says, so a sign-in for an unknown username only takes as long as one for a known username
+# while both hashes share this cost (tests/test_security_auth.py checks the demo users).
+BCRYPT_COST = 10
+# bcrypt 5 refuses longer passwords (ValueError) instead of silently using the first 72 bytes.
+BCRYPT_MAX_PASSWORD_BYTES = 72
+
 # A bcrypt hash of a random password: checking a password against it costs what a real
 # check costs, so "no such user" and "wrong password" take the same time.
-_DUMMY_HASH = bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt()).decode()
+_DUMMY_HASH = bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(BCRYPT_COST)).decode()
+_BCRYPT_HASH = re.compile(r"\$2[abxy]?\$(\d{2})\$[./A-Za-z0-9]{53}")
+
+# The session token, exactly as streamlit-authenticator 0.4.2 signs it (PyJWT, HS256).
+TOKEN_ALGORITHM = "HS256"
+_TOKEN_HEADER = {"alg": TOKEN_ALGORITHM, "typ": "JWT"}
+_TOKEN_CLAIMS = frozenset({"username", "exp_date"})
+MAX_TOKEN_CHARS = 1024          # a real one is about 150 characters
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class CookieKeyMissing(RuntimeError):
@@ -136,14 +167,129 @@ def clear_failures(con: duckdb.DuckDBPyConnection, username: str) -> None:
 
 def burn_password_check(password: str) -> None:
     """Spend one bcrypt check for a username that does not exist (no timing oracle)."""
-    bcrypt.checkpw((password or "").encode(), _DUMMY_HASH.encode())
+    secret = (password or "").encode()[:BCRYPT_MAX_PASSWORD_BYTES]   # bcrypt 5 raises beyond
+    bcrypt.checkpw(secret, _DUMMY_HASH.encode())
+
+
+def hash_password(password: str) -> str:
+    """A bcrypt hash of `password` at `BCRYPT_COST`: how every new password hash is made."""
+    secret = password.encode()
+    if not secret or len(secret) > BCRYPT_MAX_PASSWORD_BYTES:
+        raise ValueError(f"A password must be 1 to {BCRYPT_MAX_PASSWORD_BYTES} bytes long, "
+                         f"not {len(secret)}.")
+    return bcrypt.hashpw(secret, bcrypt.gensalt(BCRYPT_COST)).decode()
+
+
+def bcrypt_cost(password_hash: str | None) -> int | None:
+    """The cost written in a bcrypt hash (`$2b$10$…` → 10), or None if it is not one."""
+    match = _BCRYPT_HASH.fullmatch(password_hash or "")
+    return int(match.group(1)) if match else None
+
+
+# --- session tokens ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SessionToken:
+    """A session cookie `read_token` accepted: whose it is, when it dies, and its id."""
+
+    username: str
+    expires_at: float
+    token_id: str
+
+
+def _segment_bytes(segment: str) -> bytes | None:
+    """The bytes of one base64url segment, only if it is spelled the one way an encoder
+    writes it: no padding, no character outside the alphabet, no stray low bits. PyJWT's
+    decoder is lenient (it pads and ignores excess `=`), which is how `T=` decoded as `T`."""
+    if not _BASE64URL.fullmatch(segment) or len(segment) % 4 == 1:
+        return None
+    try:
+        data = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    if base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii") != segment:
+        return None
+    return data
+
+
+def _token_parts(token: str) -> tuple[bytes, bytes, bytes] | None:
+    """(header, payload, signature) bytes of a canonically spelled JWT, else None."""
+    if not isinstance(token, str) or not 0 < len(token) <= MAX_TOKEN_CHARS:
+        return None
+    segments = token.split(".")
+    if len(segments) != 3:
+        return None
+    parts = [_segment_bytes(s) for s in segments]
+    if any(p is None for p in parts):
+        return None
+    header, payload, signature = parts
+    return header, payload, signature
+
+
+def read_token(raw: str | None, key: str, policy: Policy,
+               now: float | None = None) -> SessionToken | None:
+    """The session token in a cookie if Tierline signed it and it is live; otherwise None.
+
+    Never raises: a cookie is whatever the browser sends, and an undecodable, foreign
+    (`alg: none`, another algorithm or key, other claims), non-canonical, expired or too
+    long-lived token means "not signed in", nothing more. Revocation is checked separately
+    (`is_revoked`), against `token_id`."""
+    try:
+        return _read_token(raw, key, policy, time.time() if now is None else now)
+    except Exception:   # attacker-controlled input: no surprise in it may reach the page
+        return None
+
+
+def _read_token(raw, key: str, policy: Policy, now: float) -> SessionToken | None:
+    parts = _token_parts(raw)
+    if parts is None:
+        return None
+    header, _, signature = parts
+    if json.loads(header) != _TOKEN_HEADER:
+        return None
+    payload = jwt.decode(raw, key, algorithms=[TOKEN_ALGORITHM])   # the signature
+    if not isinstance(payload, dict) or set(payload) != _TOKEN_CLAIMS:
+        return None
+    username, expires = payload["username"], payload["exp_date"]
+    if not isinstance(username, str) or not username or normalise_username(username) != username:
+        return None
+    if isinstance(expires, bool) or not isinstance(expires, (int, float)) \
+            or not math.isfinite(expires):
+        return None
+    # The library lets a token live as long as it says; a session may not outlive the policy.
+    if not now < expires <= now + policy.session.total_seconds() + 60:
+        return None
+    return SessionToken(username, float(expires), hashlib.sha256(signature).hexdigest())
 
 
 # --- revoked tokens ----------------------------------------------------------------------------
 
 def token_digest(token: str) -> str:
-    """sha256 of a session token: what the store keeps instead of the token."""
-    return hashlib.sha256(token.encode()).hexdigest()
+    """A session token's id, what the store keeps instead of the token: the sha256 of its
+    decoded signature bytes. Every spelling of one token has the same signature bytes, so
+    `T`, `T=` and `"T"` are one token to revocation (and `read_token` refuses all but `T`
+    anyway). A string with no signature segment is identified by the sha256 of its text."""
+    signature = _signature_bytes(token)
+    if signature is None:
+        return _text_digest(token)
+    return hashlib.sha256(signature).hexdigest()
+
+
+def _signature_bytes(token: str) -> bytes | None:
+    """The bytes a lenient decoder makes of a token's last segment: padding, quotes, spaces
+    and stray low bits ignored, as PyJWT and Python's base64 do. For a canonical token these
+    are its signature; for a re-spelling of it, the same bytes, so the same id."""
+    if not isinstance(token, str) or "." not in token or len(token) > 4 * MAX_TOKEN_CHARS:
+        return None
+    segment = re.sub(r"[^A-Za-z0-9_-]", "", token.rsplit(".", 1)[1])
+    if not segment or len(segment) % 4 == 1:
+        return None
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+def _text_digest(token: str) -> str:
+    """sha256 of a token's text: the id stored before ids were signatures (see is_revoked)."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def revoke_digest(con: duckdb.DuckDBPyConnection, digest: str, expires_at: datetime,
@@ -159,11 +305,16 @@ def revoke_token(con: duckdb.DuckDBPyConnection, token: str, expires_at: datetim
 
 
 def is_revoked_digest(con: duckdb.DuckDBPyConnection, digest: str) -> bool:
-    return con.execute(sql("auth_token_revoked"), [digest]).fetchone() is not None
+    return con.execute(sql("auth_token_revoked"), [digest, digest]).fetchone() is not None
 
 
 def is_revoked(con: duckdb.DuckDBPyConnection, token: str) -> bool:
-    return is_revoked_digest(con, token_digest(token))
+    """Whether this token (any spelling of it) was signed out. Also matches the sha256 of the
+    token's text, the id stored before signatures were: a token signed out just before the
+    upgrade stays refused. That second id can go once every such token has expired (they
+    live TIERLINE_SESSION_MINUTES)."""
+    row = con.execute(sql("auth_token_revoked"), [token_digest(token), _text_digest(token)])
+    return row.fetchone() is not None
 
 
 def purge(con: duckdb.DuckDBPyConnection, policy: Policy, now: datetime | None = None) -> None:
@@ -197,6 +348,32 @@ def user_profile(con: duckdb.DuckDBPyConnection, username: str) -> dict | None:
     if row is None:
         return None
     return dict(zip([d[0] for d in cur.description], row))
+
+
+# --- HTTPS ------------------------------------------------------------------------------------
+
+def served_over_https(headers: Mapping[str, str] | None, url: str | None) -> bool:
+    """Whether the browser reached the app over HTTPS, so the session cookie must be `Secure`.
+
+    Streamlit itself speaks plain HTTP behind a TLS-terminating proxy (docs/deploy.md), so it
+    asks: the URL the browser reports (`st.context.url`), else the scheme the proxy passes on
+    (`X-Forwarded-Proto`, or RFC 7239 `Forwarded: proto=`; the first hop is the browser's).
+    A client that lies here only makes its own cookie `Secure`, which a plain-HTTP page then
+    cannot store: it signs itself out, nobody else."""
+    if isinstance(url, str) and url.strip().lower().startswith("https://"):
+        return True
+    lowered = {str(k).lower(): v for k, v in (headers or {}).items()}
+    proto = lowered.get("x-forwarded-proto")
+    if isinstance(proto, str) and proto.split(",")[0].strip().lower() == "https":
+        return True
+    forwarded = lowered.get("forwarded")
+    if isinstance(forwarded, str):
+        first_hop = forwarded.split(",")[0]
+        for pair in first_hop.split(";"):
+            name, _, value = pair.partition("=")
+            if name.strip().lower() == "proto" and value.strip().strip('"').lower() == "https":
+                return True
+    return False
 
 
 # --- cookie key --------------------------------------------------------------------------------
