@@ -1,9 +1,11 @@
 """The reference pricer: docs/pricing.md §2–§9 in plain Python, independent of the SQL billing run.
 
-`bill_period` takes one period's FOCUS rows (already assigned to customers: `x_CustomerId`,
-None = unassigned), groups them (§2), prices every edge from the root down (§3–§6), assembles
-one invoice per edge (§7) and reports what could not be priced. A property test compares it
-with the SQL run; every quantize below is one the spec names, nothing else is rounded.
+`bill_period` takes one period's FOCUS rows (assigned to customers: `x_CustomerId`, None =
+unassigned; or, given the configuration's account mappings, assigned here by pricing.assign,
+§1), groups them (§2), prices every edge from the root down (§3–§6), records the basis each
+edge's price follows (§8), assembles one invoice per edge (§7) and reports what could not be
+priced. A property test compares its ledger, issues, invoices and margins with the SQL run's;
+every quantize below is one the spec names, nothing else is rounded.
 """
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ from collections import defaultdict
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
+from pricing.assign import AccountMapping, assign_rows
 from pricing.fx import FxTable, MissingRate, period_of
 from pricing.hierarchy import Org, path_from_root
 from pricing.invoice import Invoice, assemble_invoice, service_label
@@ -28,6 +31,8 @@ KEY_FIELDS = ("ProviderName", "BillingAccountId", "SubAccountId", "InvoiceId", "
 AMOUNT_FIELDS = ("ListCost", "ContractedCost", "BilledCost", "EffectiveCost")
 TREATMENTS = ("priced", "retained_credit", "passed_credit", "adjustment", "provider_tax")
 ISSUE_KINDS = ("unassigned", "no_rule", "no_fx", "no_plan")
+# §8: the FOCUS amount an edge's price follows, row by row (fct_prices.x_BasisCode).
+BASIS_CODES = {"list": "L", "contracted": "C", "effective": "E"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +105,8 @@ class LedgerEntry:
     x_FxRate: Decimal            # BillingCurrency → buyer currency
     x_PriceBuyer: Decimal        # buyer currency
     x_CostSeller: Decimal        # seller's cost in the seller's currency
+    x_BasisCode: str = "B"       # §8: L | C | E | S | Z | B, the amount the price follows row by row
+    x_ShareFrac: Decimal | None = None  # §8: the share of the saving passed on, where x_BasisCode = 'S'
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +178,7 @@ class BillingResult:
             out = []
             for org, ccy in sorted(set(revenue) | set(cost)):
                 rev = revenue.get((org, ccy), ZERO)
-                cst = round_line(cost.get((org, ccy), ZERO), ccy) + ZERO     # no −0.00
+                cst = round_line(cost.get((org, ccy), ZERO), ccy)
                 out.append({"org": org, "currency": ccy, "revenue": rev, "cost": cst, "margin": rev - cst})
             return out
 
@@ -218,6 +225,25 @@ def _issue(kind: str, g: RowGroup, detail: str, seller: str | None = None, buyer
 # ---------------------------------------------------------------------------------------------
 # §3 one group on one edge
 
+def _basis_code(rule_basis: str, g: RowGroup, plan: Plan) -> str | None:
+    """§8: the code of the amount `_basis_amount` prices (same case order); None for a `cost`
+    rule, which follows the seller's price and so the code of the edge above."""
+    if rule_basis == "cost":
+        return None
+    if g.ChargeCategory == "Purchase" and g.x_Commitment:
+        return "E"
+    if g.CommitmentDiscountStatus == "Used":
+        return {"pass_through": "E", "retain": "L", "share": "S"}[plan.commitments]
+    if g.CommitmentDiscountStatus == "Unused":
+        return "E" if plan.commitments == "pass_through" else "Z"
+    return BASIS_CODES[rule_basis]
+
+
+def _share_frac(plan: Plan) -> Decimal:
+    """The share of the saving passed on under `share`, as a fraction (no percentage: 0)."""
+    return plan.commitment_share_pct / HUNDRED if plan.commitment_share_pct is not None else ZERO
+
+
 def _basis_amount(rule_basis: str, g: RowGroup, cost: Decimal, plan: Plan) -> Decimal:
     if rule_basis == "cost":
         return cost
@@ -258,11 +284,15 @@ class _Priced:
     pre_tier: Decimal
     rate_buyer: Decimal
     rate_seller: Decimal
+    code: str = "B"                           # §8 x_BasisCode of this edge
+    share_frac: Decimal | None = None
 
 
 def _price_pre_tier(g: RowGroup, cost: Decimal, plan: Plan) -> tuple[str, int | None, str | None,
-                                                                      Decimal | None, Decimal | None, Decimal] | None:
-    """(treatment, rule_no, basis, basis_amount, factor, x_PricePreTier); None when no rule matches."""
+                                                                      Decimal | None, Decimal | None, Decimal,
+                                                                      str | None] | None:
+    """(treatment, rule_no, basis, basis_amount, factor, x_PricePreTier, own basis code);
+    None when no rule matches. The code is None where the price follows the seller's (§8)."""
     category = g.ChargeCategory
     if category in PRICED_CATEGORIES:
         found = resolve(plan.rules, g.key())
@@ -271,15 +301,16 @@ def _price_pre_tier(g: RowGroup, cost: Decimal, plan: Plan) -> tuple[str, int | 
         rule_no, rule = found
         factor = ledger(rule.factor)
         amount = _basis_amount(rule.basis, g, cost, plan)
-        return "priced", rule_no, rule.basis, amount, factor, ledger(amount * factor)
+        return ("priced", rule_no, rule.basis, amount, factor, ledger(amount * factor),
+                _basis_code(rule.basis, g, plan))
     if category == "Credit":
         if plan.credits == "pass_through":
-            return "passed_credit", None, None, None, None, cost
+            return "passed_credit", None, None, None, None, cost, None
         if plan.credits == "retain":
-            return "retained_credit", None, None, None, None, ZERO
+            return "retained_credit", None, None, None, None, ZERO, "Z"
         raise ValueError(f"plan {plan.id!r}: unknown credit policy {plan.credits!r}")
     if category == "Adjustment":
-        return "adjustment", None, None, None, None, cost
+        return "adjustment", None, None, None, None, cost, None
     raise ValueError(f"ChargeCategory {category!r} is not a FOCUS charge category this run prices")
 
 
@@ -287,14 +318,21 @@ def _price_pre_tier(g: RowGroup, cost: Decimal, plan: Plan) -> tuple[str, int | 
 # the run
 
 def bill_period(period: date, orgs: Mapping[str, Org], plans: Mapping[str, Plan], fx: FxTable,
-                rows: Iterable[Mapping[str, object]]) -> BillingResult:
+                rows: Iterable[Mapping[str, object]],
+                mappings: Sequence[AccountMapping] | None = None) -> BillingResult:
     """Price one period: ledger entries per (edge, group), invoices per edge, issues, provider tax.
+
+    With `mappings` (the configuration's account mappings and tag rules, in its order) every row
+    is assigned here (pricing.assign, §1) and its own `x_CustomerId` is ignored; without, the
+    rows come assigned.
 
     A group that cannot be priced on an edge (the buyer has no plan, no rule matches, or a rate
     from the row currency to the buyer's or the seller's currency is missing) is reported once,
     as a PricingIssue for that edge, and is left out of that edge (its tiers and invoice) and of
     every edge below it.
     """
+    if mappings is not None:
+        rows = assign_rows(rows, mappings)
     with calc():
         return _bill(period_of(period), orgs, plans, fx, rows)
 
@@ -306,6 +344,7 @@ def _bill(period: date, orgs: Mapping[str, Org], plans: Mapping[str, Plan], fx: 
     taxes: list[RowGroup] = []
     paths: dict[str, list[str]] = {}
     cost: dict[int, Decimal] = {}                     # live groups → the seller's cost on the next edge
+    code_above: dict[int, tuple[str, Decimal | None]] = {}   # … and the basis its price follows (§8)
     for gi, g in enumerate(groups):
         if g.ChargeCategory == "Tax":
             taxes.append(g)
@@ -323,6 +362,7 @@ def _bill(period: date, orgs: Mapping[str, Org], plans: Mapping[str, Plan], fx: 
             issues.append(_issue("unassigned", g, f"assigned to the top organisation {cid!r}: nobody buys these rows"))
             continue
         cost[gi] = g.BilledCost
+        code_above[gi] = ("B", None)                  # the root pays the provider's charge
 
     # Buyers per depth: every org on a live group's path, plus every org whose plan has a fixed fee.
     buyers_at: dict[int, set[str]] = defaultdict(set)
@@ -369,7 +409,10 @@ def _bill(period: date, orgs: Mapping[str, Org], plans: Mapping[str, Plan], fx: 
                     issues.append(_issue("no_fx", g, str(exc), seller.id, buyer_id))
                     del cost[gi]
                     continue
-                work.append((gi, _Priced(g, priced[0], cost[gi], *priced[1:], rate_b, rate_s)))
+                own = priced[6]
+                code, frac = ((own, _share_frac(plan) if own == "S" else None) if own is not None
+                              else code_above[gi])
+                work.append((gi, _Priced(g, priced[0], cost[gi], *priced[1:6], rate_b, rate_s, code, frac)))
 
             # §5 tiers on the buyer-currency subtotal of the priced groups
             subtotal = sum((ledger(p.pre_tier * p.rate_buyer) for _, p in work if p.treatment == "priced"), ZERO)
@@ -388,7 +431,7 @@ def _bill(period: date, orgs: Mapping[str, Org], plans: Mapping[str, Plan], fx: 
                     g.ListCost, g.ContractedCost, g.BilledCost, g.EffectiveCost,
                     p.treatment, plan.id, p.rule_no, p.basis, p.basis_amount, p.factor,
                     p.cost, p.pre_tier, t, price, buyer.currency, p.rate_buyer, price_buyer,
-                    ledger(p.cost * p.rate_seller)))
+                    ledger(p.cost * p.rate_seller), p.code, p.share_frac))
                 if p.treatment in ("priced", "adjustment"):
                     service_sums[(g.ProviderName, service_label(g.ServiceName, g.ChargeClass))] += price_buyer
                 if p.treatment == "priced":
@@ -399,6 +442,7 @@ def _bill(period: date, orgs: Mapping[str, Org], plans: Mapping[str, Plan], fx: 
                     del cost[gi]                      # kept by this seller; goes no further down
                 else:
                     cost[gi] = price
+                    code_above[gi] = (p.code, p.share_frac)
 
             has_lines = any(p.treatment != "retained_credit" for _, p in work)
             if has_lines or any(f.amount is not None for f in plan.fees):
@@ -417,5 +461,5 @@ def _bill(period: date, orgs: Mapping[str, Org], plans: Mapping[str, Plan], fx: 
 
 
 def ledger_columns() -> tuple[str, ...]:
-    """fct_ledger's columns (without run_id), in order: the fields of LedgerEntry."""
+    """fct_ledger's columns (without run_id and x_GroupId), in order: the fields of LedgerEntry."""
     return tuple(f.name for f in fields(LedgerEntry))
