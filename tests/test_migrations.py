@@ -121,4 +121,4 @@ def test_the_basis_is_decided_in_one_statement():
     root = Path(__file__).resolve().parents[1]
     deciding = sorted(str(p.relative_to(root)) for p in (root / "queries").rglob("*.sql")
                       if "migrations" not in p.parts and "commitments = 'retain'" in p.read_text())
-    assert deciding == ["queries/fct_price_edge.sql"]
+    assert deciding == ["queries/ledger/fct_price_edge.sql"]

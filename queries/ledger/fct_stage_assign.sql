@@ -1,0 +1,58 @@
+-- fct_stage_assign: the period's pricing groups (landing_groups, tax rows aside) → customers
+-- (docs/pricing.md §1), by the run's account decisions (fct_stage_accounts, run first).
+-- Writes the run's pricing groups to fct_groups: one row per (customer, pricing key) with summed
+-- amounts and a group id x_GroupId; x_CustomerId is NULL for unassigned groups (the ledger view
+-- never shows them: no edge prices them). Groups cut by tag values or day are summed back to
+-- one per (customer, pricing key); the day cut is per account, so a key is never split between
+-- the two halves (and without tag keys, most groups skip the sum: the pricing key holds the
+-- billing account, and one delivery at a time holds a billing account's period, so uncut groups
+-- are already one per key).
+-- Returns the number of groups written.
+-- Parameters: $run_id BIGINT, $period DATE, $grouping VARCHAR (the groups' signature, data.groups.Grouping),
+--             $tag_keys VARCHAR[] (the tag keys the groups were cut by, in signature order).
+INSERT INTO fct_groups BY NAME
+WITH raw AS (
+    SELECT * FROM landing_groups
+    WHERE x_Period = $period AND x_Grouping = $grouping AND ChargeCategory <> 'Tax'
+),
+assigned_accounts AS (
+    SELECT * FROM fct_accounts WHERE run_id = $run_id
+),
+assigned AS (
+    SELECT a.x_CustomerId, r.*
+    FROM raw r
+    JOIN assigned_accounts a
+      ON a.ProviderName = r.ProviderName
+     AND a.BillingAccountId = r.BillingAccountId
+     AND a.SubAccountId IS NOT DISTINCT FROM r.SubAccountId
+     AND a.x_TagValues IS NOT DISTINCT FROM r.x_TagValues
+     AND a.x_Day IS NOT DISTINCT FROM r.x_Day
+),
+whole AS (
+    -- groups that are already one per (customer, pricing key): no tag cut, no day cut
+    SELECT * EXCLUDE (x_IngestId, x_Period, x_Grouping, x_TagValues, x_Day)
+    FROM assigned
+    WHERE len($tag_keys::VARCHAR[]) = 0 AND x_Day IS NULL
+),
+merged AS (
+    -- groups cut by tag values or day: one per (customer, pricing key) again
+    SELECT
+        x_CustomerId,
+        ProviderName, BillingAccountId, SubAccountId, InvoiceId,
+        ServiceCategory, ServiceName, SkuId, RegionId,
+        ChargeCategory, ChargeClass, CommitmentDiscountStatus, x_Commitment, BillingCurrency,
+        sum(x_RowCount)     AS x_RowCount,
+        sum(ListCost)       AS ListCost,
+        sum(ContractedCost) AS ContractedCost,
+        sum(BilledCost)     AS BilledCost,
+        sum(EffectiveCost)  AS EffectiveCost
+    FROM assigned
+    WHERE NOT (len($tag_keys::VARCHAR[]) = 0 AND x_Day IS NULL)
+    GROUP BY ALL
+),
+final AS (
+    SELECT * FROM whole
+    UNION ALL BY NAME
+    SELECT * FROM merged
+)
+SELECT $run_id AS run_id, $period AS x_Period, row_number() OVER () AS x_GroupId, * FROM final;
