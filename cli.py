@@ -9,6 +9,7 @@
     python cli.py deliveries                     what was loaded
     python cli.py users                          the configured sign-ins
     python cli.py init-secrets                   create the sign-in cookie key if absent
+    python cli.py hash-password                  a password hash for the configuration's users
 
 Every command takes --db (default: $TIERLINE_DB or data/tierline.duckdb). Exit status: 0 done,
 1 a problem with the input or the data (the message says what), 2 usage, 3 the store is busy.
@@ -154,16 +155,19 @@ def cmd_issue(args) -> int:
 
 def cmd_report(args) -> int:
     from data.billing import parse_period
-    from queries import scope
+    from queries.reports.admin import reconciliation
+    from queries.reports.invoices import invoice_report
+    from queries.reports.margins import margin_report
+    from queries.scope import system_scope
     con = _open(args)
-    who = scope.system_scope(con)
+    who = system_scope(con)
     period = parse_period(args.period)
     if args.kind == "invoices":
-        data = scope.invoice_report(con, who, period)
+        data = invoice_report(con, who, period)
     elif args.kind == "margins":
-        data = scope.margin_report(con, who, period)
+        data = margin_report(con, who, period)
     else:
-        data = scope.reconciliation(con, who, period)
+        data = reconciliation(con, who, period)
     if args.json:
         print(json.dumps(data, indent=2, default=str))
     else:
@@ -191,6 +195,27 @@ def cmd_init_secrets(args) -> int:
     path = Path(args.secrets)
     created = ensure_cookie_key(path)
     print(f"{'created' if created else 'kept'} the sign-in cookie key in {path}")
+    return 0
+
+
+def cmd_hash_password(args) -> int:
+    """Ask for a password twice (or read one line from stdin when it is not a terminal) and print
+    its hash at Tierline's one bcrypt cost: the value for `password_hash` in the configuration."""
+    import getpass
+
+    from data.auth import hash_password
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("error: the two passwords differ; nothing was printed", file=sys.stderr)
+            return EXIT_INPUT
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        print(hash_password(password))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
     return 0
 
 
@@ -248,6 +273,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init-secrets", help="create .streamlit/secrets.toml with a cookie key if absent")
     p.add_argument("--secrets", default=str(ROOT / ".streamlit" / "secrets.toml"))
     p.set_defaults(func=cmd_init_secrets)
+
+    p = sub.add_parser("hash-password", help="print a password hash for the configuration's users "
+                                             "(asks for the password; or reads one line from stdin)")
+    p.set_defaults(func=cmd_hash_password)
     return parser
 
 

@@ -9,7 +9,7 @@ cookie (a JWT) and reads it back on a new browser session. Around it:
   Session state lives on the server; no widget uses that key, so a browser cannot set it.
   (AppTest sets it directly to simulate a signed-in user: see `session_record`.)
 - Lockout (data/auth.py) is checked before the library sees the password; failures, lockouts,
-  sign-ins and sign-outs go to the audit log through queries.scope.record_audit.
+  sign-ins and sign-outs go to the audit log through data.audit.record_audit.
 - A cookie is first read by `data.auth.read_token`: only a token in the exact form Tierline
   signs, with a good signature and a live expiry, goes on; anything else (garbage, `alg: none`,
   `T=`, quotes) is "not signed in", silently, and never reaches the library's lenient decoder.
@@ -456,7 +456,7 @@ def _locked_sentence(until: datetime) -> str:
 def _audit(con, username: str, action: str, detail: str | None = None) -> None:
     """Write one audit entry; an audit failure is logged, never shown as a traceback."""
     try:
-        from queries.scope import record_audit
+        from data.audit import record_audit
         profile = auth.user_profile(con, username)
         record_audit(con, username=username, org=profile["org"] if profile else None,
                      action=action, detail=detail)

@@ -1,4 +1,5 @@
-"""Cached calls into queries.scope, the one layer that decides what a user may see.
+"""Cached calls into the scoped access layer (queries.scope and the reports in queries/reports/),
+the one layer that decides what a user may see.
 
 Every function takes the signed-in `username` as its first argument and rebuilds the scope
 from it, so a cached result is keyed by who asked and can never be served to someone else.
@@ -24,6 +25,10 @@ import streamlit as st
 from components.store import cursor
 from data.config import current_version
 from queries import scope as q
+from queries.reports import admin as admin_reports
+from queries.reports import costs as cost_reports
+from queries.reports import invoices as invoice_reports
+from queries.reports import margins as margin_reports
 
 TTL = 60
 F = TypeVar("F", bound=Callable)
@@ -68,21 +73,21 @@ def visible_periods(username: str, version: int) -> list[date]:
 @_keyed
 def customer_summary(username: str, version: int, customer_id: str, period: date) -> dict:
     with cursor() as con:
-        return q.customer_summary(con, _scope(con, username), customer_id, period)
+        return invoice_reports.customer_summary(con, _scope(con, username), customer_id, period)
 
 
 @_keyed
 def customer_costs(username: str, version: int, customer_id: str, period: date, by: str,
                    sub_account: str | None = None) -> pd.DataFrame:
     with cursor() as con:
-        return q.customer_costs(con, _scope(con, username), customer_id, period, by=by,
-                                sub_account=sub_account)
+        return cost_reports.customer_costs(con, _scope(con, username), customer_id, period,
+                                           by=by, sub_account=sub_account)
 
 
 @_keyed
 def customer_sub_accounts(username: str, version: int, customer_id: str, period: date) -> list[str]:
     with cursor() as con:
-        return q.customer_sub_accounts(con, _scope(con, username), customer_id, period)
+        return cost_reports.customer_sub_accounts(con, _scope(con, username), customer_id, period)
 
 
 @_keyed
@@ -90,53 +95,53 @@ def customer_rows(username: str, version: int, customer_id: str, period: date,
                   sub_account: str | None = None, service: str | None = None,
                   limit: int = 500) -> pd.DataFrame:
     with cursor() as con:
-        return q.customer_rows(con, _scope(con, username), customer_id, period, limit=limit,
-                               sub_account=sub_account, service=service)
+        return cost_reports.customer_rows(con, _scope(con, username), customer_id, period,
+                                          limit=limit, sub_account=sub_account, service=service)
 
 
 @_keyed
 def invoices(username: str, version: int, period: date | None = None) -> list[dict]:
     with cursor() as con:
-        return q.invoices(con, _scope(con, username), period)
+        return invoice_reports.invoices(con, _scope(con, username), period)
 
 
 @_keyed
 def invoice_detail(username: str, version: int, invoice_id: int) -> dict:
     with cursor() as con:
-        return q.invoice_detail(con, _scope(con, username), invoice_id)
+        return invoice_reports.invoice_detail(con, _scope(con, username), invoice_id)
 
 
 @_keyed
 def margin_report(username: str, version: int, period: date) -> list[dict]:
     with cursor() as con:
-        return q.margin_report(con, _scope(con, username), period)
+        return margin_reports.margin_report(con, _scope(con, username), period)
 
 
 @_keyed
 def margin_breakdown(username: str, version: int, period: date, by: str) -> list[dict]:
     with cursor() as con:
-        return q.margin_breakdown(con, _scope(con, username), period, by=by)
+        return margin_reports.margin_breakdown(con, _scope(con, username), period, by=by)
 
 
 @_keyed
 def reconciliation(username: str, version: int, period: date) -> list[dict]:
     with cursor() as con:
-        return q.reconciliation(con, _scope(con, username), period)
+        return admin_reports.reconciliation(con, _scope(con, username), period)
 
 
 @_keyed
 def unassigned(username: str, version: int, period: date) -> pd.DataFrame:
     with cursor() as con:
-        return q.unassigned(con, _scope(con, username), period)
+        return admin_reports.unassigned(con, _scope(con, username), period)
 
 
 @_keyed
 def deliveries(username: str, version: int) -> pd.DataFrame:
     with cursor() as con:
-        return q.deliveries(con, _scope(con, username))
+        return admin_reports.deliveries(con, _scope(con, username))
 
 
 def audit_entries(username: str, limit: int = 1000) -> pd.DataFrame:
     """Not cached: an administrator checking the log wants the sign-in that just happened."""
     with cursor() as con:
-        return q.audit_entries(con, _scope(con, username), limit=limit)
+        return admin_reports.audit_entries(con, _scope(con, username), limit=limit)

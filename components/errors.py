@@ -10,7 +10,7 @@ import streamlit as st
 
 from data.store import StoreBusy
 from components.text import md_escape
-from queries.scope import ScopeError   # the one layer that decides what a user may see
+from queries.scope import ScopeError   # the scoped access layer's refusal (queries/scope.py)
 
 log = logging.getLogger("tierline.app")
 

@@ -14,6 +14,7 @@ import streamlit as st
 
 from components.tables import forget_downloads
 from components.text import md_escape
+from data.roles import ROLES
 
 ROLE_LABELS = {
     "admin": "Administrator",
@@ -27,7 +28,7 @@ ROLE_PLURALS = {
     "account_manager": "account managers",
     "customer": "customers",
 }
-ALL_ROLES = tuple(ROLE_LABELS)
+ALL_ROLES = ROLES          # every role, in the order pages list them (the one list: data/roles.py)
 
 
 @dataclass(frozen=True)

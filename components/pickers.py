@@ -15,7 +15,7 @@ import streamlit as st
 from components import cached
 from components.errors import refuse
 from components.money import fmt
-from queries import scope
+from pricing.periods import parse_period as read_period
 
 T = TypeVar("T")
 
@@ -94,9 +94,9 @@ def customer(username: str, *, key: str, param: str | None = "customer",
 
 
 def parse_period(raw: str) -> date | None:
-    """'2025-05' (or any form queries.scope accepts) as the first of the month; None if not."""
+    """'2025-05' (any form pricing.periods reads) as the first of the month; None if not."""
     try:
-        return scope.parse_period(raw)
+        return read_period(raw)
     except ValueError:
         return None
 

@@ -16,22 +16,23 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Callable
 
 import duckdb
 import pyarrow as pa
 
+from data.audit import record_audit, record_store_audit
 from data.config import MAX_AMOUNT, MAX_TIER_START, current_config, to_pricing
 from data.groups import Grouping, current_grouping, ensure_groups
 from data.store import transaction
 from pricing.hierarchy import edges_for
 from pricing.invoice import InvoiceLine, assemble_invoice, service_label
 from pricing.money import HUNDRED, ZERO, calc, ledger
+from pricing.periods import PERIOD_EXAMPLE, parse_period as read_period
 from pricing.tiers import apply_tiers
 from queries import run
-from queries.scope import record_audit, root_org
 
 Progress = Callable[[float, str], None]
 
@@ -74,13 +75,12 @@ class BillingSummary:
 
 
 def parse_period(text: str | date) -> date:
-    """'2026-05' (or a date) → date(2026, 5, 1)."""
-    if isinstance(text, date):
-        return text.replace(day=1)
+    """'2026-05', a day of that month or a date → date(2026, 5, 1), as pricing.periods reads
+    it; otherwise a BillingError in the words the CLI prints."""
     try:
-        return datetime.strptime(text.strip(), "%Y-%m").date()
+        return read_period(text)
     except ValueError as exc:
-        raise BillingError(f"period must look like 2026-05, got {text!r}") from exc
+        raise BillingError(f"period must look like {PERIOD_EXAMPLE}, got {text!r}") from exc
 
 
 def _edges_table(orgs, plans) -> pa.Table:
@@ -191,10 +191,9 @@ def _run(con, period, orgs, plans, version, grouping: Grouping, max_depth, step,
             "rows_unassigned": summary.rows_unassigned, "rows_unpriced": summary.rows_unpriced,
             "summary": json.dumps(summary.to_json()),
         })
-        record_audit(con, username=run_by, org=root_org(con), action="billing_run",
-                     target=f"{period:%Y-%m}",
-                     detail=f"run {run_id} {summary.status}: {summary.rows_priced:,} rows priced, "
-                            f"{summary.rows_unpriced:,} unpriced, {summary.invoices_drafted} drafts")
+        record_store_audit(con, username=run_by, action="billing_run", target=f"{period:%Y-%m}",
+                           detail=f"run {run_id} {summary.status}: {summary.rows_priced:,} rows priced, "
+                                  f"{summary.rows_unpriced:,} unpriced, {summary.invoices_drafted} drafts")
     return summary
 
 

@@ -38,11 +38,11 @@ from typing import Callable, Iterable, Sequence
 
 import duckdb
 
+from data.audit import record_store_audit
 from data.groups import build_groups, current_grouping
 from data.store import transaction
 from pricing.money import ISO_CURRENCIES
 from queries import sql
-from queries.scope import record_audit, root_org
 
 Progress = Callable[[float, str], None]
 
@@ -293,11 +293,10 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, shown: str, loaded_
                 "loaded_by": loaded_by, "row_count": rows, "dropped_columns": list(extra),
                 "notes": "\n".join(notices) or None,
             })
-            record_audit(con, username=loaded_by, org=root_org(con), action="ingest",
-                         target=path.name,
-                         detail=f"delivery {ingest_id}: {rows:,} rows, FOCUS {version}"
-                                + (f"; replaced deliveries {', '.join(map(str, replaced_ids))}"
-                                   if replaced_ids else ""))
+            record_store_audit(con, username=loaded_by, action="ingest", target=path.name,
+                               detail=f"delivery {ingest_id}: {rows:,} rows, FOCUS {version}"
+                                      + (f"; replaced deliveries {', '.join(map(str, replaced_ids))}"
+                                         if replaced_ids else ""))
     except IngestError:
         raise
     except (duckdb.Error, _BadValues) as exc:

@@ -50,11 +50,6 @@ def service_label(service: str, charge_class: str | None) -> str:
     return f"{service} (correction)" if charge_class == "Correction" else service
 
 
-def _round(number: Decimal, currency: str) -> Decimal:
-    """round_line, with −0.00 shown as 0.00 (DECIMAL columns have no negative zero)."""
-    return round_line(number, currency) + ZERO
-
-
 def _kept(line: InvoiceLine) -> bool:
     """A line is left out only when its amount and its unrounded amount are both exactly zero."""
     return not (line.amount == ZERO and line.unrounded == ZERO)
@@ -72,7 +67,7 @@ def assemble_invoice(*, seller: str, buyer: str, period: date, currency: str, ta
     'correction' carried from earlier periods (DOMAIN §7), amounts already at the minor unit.
     """
     with calc():
-        services = [InvoiceLine("service", f"{provider} {service}", unrounded, _round(unrounded, currency),
+        services = [InvoiceLine("service", f"{provider} {service}", unrounded, round_line(unrounded, currency),
                                 provider=provider, service=service)
                     for (provider, service), unrounded in sorted(service_sums.items())]
         services = [line for line in services if _kept(line)]
@@ -80,19 +75,19 @@ def assemble_invoice(*, seller: str, buyer: str, period: date, currency: str, ta
             first = services[0]
             services[0] = InvoiceLine(first.kind, first.description, first.unrounded, first.amount,
                                       first.provider, first.service, {"tiers": tier.as_detail()})
-        credits = [InvoiceLine("credit", f"{provider} credits", unrounded, _round(unrounded, currency),
+        credits = [InvoiceLine("credit", f"{provider} credits", unrounded, round_line(unrounded, currency),
                                provider=provider)
                    for provider, unrounded in sorted(credit_sums.items())]
         fee_lines = []
         for fee in fees:
             result = compute_fee(fee, priced_usage)
-            fee_lines.append(InvoiceLine("fee", result.name, result.unrounded, _round(result.unrounded, currency),
+            fee_lines.append(InvoiceLine("fee", result.name, result.unrounded, round_line(result.unrounded, currency),
                                          detail=result.detail))
         for line in corrections:
-            if line.kind != "correction" or line.amount != _round(line.amount, currency):
+            if line.kind != "correction" or line.amount != round_line(line.amount, currency):
                 raise ValueError(f"a correction must be a rounded 'correction' line, got {line!r}")
         lines = tuple(line for line in [*services, *credits, *fee_lines, *corrections] if _kept(line))
         subtotal = sum((line.amount for line in lines), ZERO)
-        tax = _round(subtotal * tax_rate_pct / HUNDRED, currency)
+        tax = round_line(subtotal * tax_rate_pct / HUNDRED, currency)
         total = subtotal + tax
         return Invoice(seller, buyer, period, currency, lines, subtotal, tax_rate_pct, tax, total, tier)

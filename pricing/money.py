@@ -55,8 +55,9 @@ def minor_unit(currency: str) -> int:
 
 
 def round_line(number: Decimal, currency: str) -> Decimal:
-    """THE rounding rule: once per invoice line, half away from zero, to the minor unit."""
-    return number.quantize(Decimal(1).scaleb(-minor_unit(currency)), rounding=ROUNDING)
+    """THE rounding rule: once per invoice line, half away from zero, to the minor unit. Never
+    −0.00 (a DECIMAL column has no negative zero, and neither does a document)."""
+    return number.quantize(Decimal(1).scaleb(-minor_unit(currency)), rounding=ROUNDING) + ZERO
 
 
 def ledger(number: Decimal) -> Decimal:

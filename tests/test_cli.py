@@ -95,3 +95,17 @@ def test_a_busy_store_says_what_to_do(tmp_path):
         assert "in use by another process" in proc.stderr and "inbox" in proc.stderr
     finally:
         holder.communicate("\n", timeout=30)
+
+
+def test_hash_password_prints_a_hash_at_the_one_cost(tmp_path):
+    import bcrypt
+
+    from data.auth import BCRYPT_COST, bcrypt_cost
+    done = subprocess.run([sys.executable, "cli.py", "hash-password"], input="tierline-demo\n",
+                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    hashed = done.stdout.strip()
+    assert bcrypt.checkpw(b"tierline-demo", hashed.encode()) and bcrypt_cost(hashed) == BCRYPT_COST
+    empty = subprocess.run([sys.executable, "cli.py", "hash-password"], input="\n",
+                           capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+    assert empty.returncode == 1 and "must be 1 to 72 bytes" in empty.stderr and not empty.stdout

@@ -456,15 +456,16 @@ def test_each_import_is_a_new_version_with_an_audit_row(con):
 
 
 def test_import_is_all_or_nothing(con, monkeypatch):
+    import data.config.storage as storage
     import_config(con, parse_config(EXAMPLE))
-    real_sql = config_module.sql
+    real_sql = storage.sql
 
     def failing(name):
         if name == "cfg_insert_user":
             raise RuntimeError("disk full")
         return real_sql(name)
 
-    monkeypatch.setattr(config_module, "sql", failing)
+    monkeypatch.setattr(storage, "sql", failing)
     changed = parse_config(EXAMPLE.replace("name: MSP One,", "name: MSP Uno,"))
     with pytest.raises(RuntimeError, match="disk full"):
         import_config(con, changed)

@@ -158,7 +158,7 @@ def note_lines(note: dict, *, with_reason: bool = True) -> list[dict]:
 
 def amount_text(value: Decimal, currency: str, *, code: bool = False) -> str:
     """'9,500.00', JPY '1,235', KWD '1.250'; with code 'USD 9,500.00' / 'USD -50.00'."""
-    q = round_line(value, currency) + ZERO
+    q = round_line(value, currency)
     if q == ZERO:
         q = abs(q)     # never '-0.00'
     text = f"{q:,.{minor_unit(currency)}f}"
@@ -167,7 +167,7 @@ def amount_text(value: Decimal, currency: str, *, code: bool = False) -> str:
 
 def plain_amount(value: Decimal, currency: str) -> str:
     """What a CSV holds: '9500.00', '-50.00', JPY '1235' (no separators, '.' decimal point)."""
-    q = round_line(value, currency) + ZERO
+    q = round_line(value, currency)
     if q == ZERO:
         q = abs(q)
     return format(q, "f")
