@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 DB     ?= data/tierline.duckdb
 PORT   ?= 8501
 
-.PHONY: run test demo bench clean-db chromium poppler
+.PHONY: run test test-slow lint demo bench clean-db chromium poppler
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,8 +46,15 @@ poppler:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq poppler-utils >/dev/null; }
 
-test: $(VENV)/.dev chromium poppler
+lint: $(VENV)/.dev
+	$(PY) -m ruff check .
+
+test: $(VENV)/.dev chromium poppler lint
 	$(PY) -m pytest
+
+# The larger property test (300 random channels against the reference engine), outside `make test`.
+test-slow: $(VENV)/.dev
+	$(PY) -m pytest -m slow
 
 demo: $(VENV)/.runtime
 	rm -f $(DB) $(DB).wal
@@ -56,3 +63,5 @@ demo: $(VENV)/.runtime
 bench: $(VENV)/.dev
 	$(PY) bench/ingest.py
 	$(PY) bench/billing.py
+	$(PY) bench/baselines.py --shape resource --rows 10000000 --repeat 3
+	$(PY) bench/baselines.py --shape scattered --rows 10000000 --repeat 3

@@ -27,9 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import bcrypt  # noqa: E402
 import yaml  # noqa: E402
 
+from bench.generate import channel  # noqa: E402  (the channel every bench prices, without extras here)
 from data.billing import run_billing  # noqa: E402
 from data.config import import_config, parse_config  # noqa: E402
 from data.groups import build_groups, current_grouping  # noqa: E402
@@ -37,36 +37,6 @@ from data.store import connect, transaction  # noqa: E402
 from queries import run  # noqa: E402
 
 PERIOD = date(2026, 5, 1)
-
-
-def channel(resellers: int, customers: int, subs_per_customer: int) -> dict:
-    orgs, plans, maps = [], [], []
-    plans.append({"id": "dist", "owner": "root", "rules": [
-        {"basis": "list", "discount_pct": "10"},
-        {"match": {"ServiceCategory": "Compute"}, "basis": "cost", "markup_pct": "4"}],
-        "tiers": {"mode": "graduated", "bands": [{"from": "0", "discount_pct": "0"},
-                                                 {"from": "100000", "discount_pct": "1"}]}})
-    for r in range(resellers):
-        rid = f"r{r:03d}"
-        orgs.append({"id": rid, "name": f"Reseller {r}", "kind": "reseller", "parent": "root",
-                     "currency": "USD", "plan": "dist"})
-        plans.append({"id": f"{rid}-std", "owner": rid, "credits": "retain", "rules": [
-            {"basis": "list", "discount_pct": "5"},
-            {"match": {"ServiceName": "Service3"}, "basis": "cost", "markup_pct": "12"},
-            {"match": {"SkuId": "SKU-7"}, "basis": "list", "discount_pct": "8"}],
-            "fees": [{"name": "Support", "pct_of_usage": "3"}]})
-    sub = 0
-    for c in range(customers):
-        cid = f"c{c:05d}"
-        orgs.append({"id": cid, "name": f"Customer {c}", "kind": "customer", "parent": f"r{c % resellers:03d}",
-                     "currency": "USD", "plan": f"r{c % resellers:03d}-std", "tax_rate_pct": "20"})
-        for _ in range(subs_per_customer):
-            maps.append({"provider": "AWS", "sub_account_id": str(300000000000 + sub), "customer": cid})
-            sub += 1
-    return {"root": {"id": "root", "name": "Bench Distribution", "kind": "distributor", "currency": "USD"},
-            "organizations": orgs, "account_mappings": maps, "plans": plans, "fx_rates": [],
-            "users": [{"username": "bench", "name": "Bench", "org": "root", "roles": ["admin"],
-                       "password_hash": bcrypt.hashpw(b"bench", bcrypt.gensalt(rounds=4)).decode()}]}, sub
 
 
 def settle_deliveries(con) -> float | None:

@@ -252,16 +252,10 @@ def require_root(con: duckdb.DuckDBPyConnection, scope: Scope, roles: tuple[str,
 # The façade: the reports live in queries/reports/; callers and tests written against the
 # one-module layer call them as `scope.invoices(...)`. Imported last, because the reports import
 # the checks above.
-from queries.reports.admin import (  # noqa: E402,F401
-    audit_entries, deliveries, reconciliation, unassigned)
+from queries.reports.admin import audit_entries, deliveries, reconciliation, unassigned  # noqa: E402,F401
 from queries.reports.common import MAX_ROWS  # noqa: E402,F401
-from queries.reports.common import money_text as _fmt, row_share as _share  # noqa: E402,F401  (tests)
-from queries.reports.costs import (  # noqa: E402,F401
-    COST_BY, COST_GROUP_TAG, customer_costs, customer_rows, customer_sub_accounts)
-from queries.reports.invoices import (  # noqa: E402,F401
-    customer_summary, invoice_detail, invoice_report, invoices)
+from queries.reports.common import money_text as _fmt  # noqa: E402,F401  (tests)
+from queries.reports.common import row_share as _share  # noqa: E402,F401  (tests)
+from queries.reports.costs import COST_BY, COST_GROUP_TAG, customer_costs, customer_rows, customer_sub_accounts  # noqa: E402,F401
+from queries.reports.invoices import customer_summary, invoice_detail, invoice_report, invoices  # noqa: E402,F401
 from queries.reports.margins import MARGIN_BY, margin_breakdown, margin_report  # noqa: E402,F401
-
-# The audit writer is data.audit's; these names stay here for the tests written against the
-# one-module layer, and until components/auth.py and data/config import data.audit themselves.
-from data.audit import HASH_REMOVED, record_audit  # noqa: E402,F401

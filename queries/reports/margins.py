@@ -11,8 +11,7 @@ import duckdb
 from pricing.money import round_line
 from queries import sql
 from queries.reports.common import money_text, records
-from queries.scope import (
-    Scope, ScopeError, check_period, customer_filter, full_view, seller_view, visible_customers)
+from queries.scope import Scope, ScopeError, check_period, customer_filter, full_view, seller_view, visible_customers
 
 MARGIN_BY = ("customer", "provider", "service")
 
