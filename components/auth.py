@@ -39,10 +39,9 @@ from typing import Iterable
 
 import duckdb
 import streamlit as st
-from streamlit_authenticator.controllers import AuthenticationController, CookieController
-from streamlit_authenticator.utilities import LoginError
 
-from components import nav, pickers, tables
+from components import authlib, nav, pickers, tables
+from components.authlib import AuthenticationController, LoginError
 from components.store import cursor, start_inbox_poller
 from components.text import md_escape
 from data import auth
@@ -152,18 +151,17 @@ class _Guard:
     @property
     def authentication(self) -> AuthenticationController:
         if self._authentication is None:   # fresh credentials: the library mutates them
-            self._authentication = AuthenticationController(
-                auth.credentials(self.con), auto_hash=False, secret_key=self.key)
+            self._authentication = authlib.authentication(auth.credentials(self.con), self.key)
         return self._authentication
 
     @property
     def cookies(self) -> "_RevocationCheck":
         if self._cookies is None:
-            self.authentication   # the library's session-state defaults ('logout') come with it
+            _ = self.authentication   # the library's session-state defaults ('logout') come with it
             with self.slot:
                 st.html(f"<style>.st-key-{_COOKIE_SLOT}{{position:absolute;width:0;height:0;"
                         f"overflow:hidden}}</style>")
-                inner = CookieController(COOKIE_NAME, self.key, self.policy.cookie_expiry_days)
+                inner = authlib.cookies(COOKIE_NAME, self.key, self.policy.cookie_expiry_days)
             self._cookies = _RevocationCheck(inner, self.con, self.policy)
         return self._cookies
 
@@ -285,7 +283,7 @@ class _Guard:
                    detail=f"refused: locked until {until:%Y-%m-%d %H:%M} UTC")
             return None, _locked_sentence(until)
         controller = self.authentication
-        if name not in controller.authentication_model.credentials["usernames"] \
+        if name not in authlib.known_usernames(controller) \
                 or len(password.strip().encode()) > auth.BCRYPT_MAX_PASSWORD_BYTES:
             # Same time as a wrong password. bcrypt 5 raises on passwords over 72 bytes, and
             # no hash can match one: it is a wrong password, not an error page.
@@ -353,7 +351,7 @@ class _RevocationCheck:
     @property
     def manager(self):
         """The library's cookie component (extra_streamlit_components.CookieManager)."""
-        return self._inner.cookie_model.cookie_manager
+        return authlib.cookie_manager(self._inner)
 
     def get_cookie(self, token: auth.SessionToken) -> dict | None:
         """The library's payload for the cookie `token` was read from, unless it is revoked."""
@@ -374,10 +372,7 @@ class _RevocationCheck:
 
     def new_token(self, username: str) -> tuple[str, float]:
         """A token signed by the library for `username`, and its expiry (epoch seconds)."""
-        model = self._inner.cookie_model
-        model.exp_date = model._set_exp_date()
-        st.session_state["username"] = username   # the library encodes the username from here
-        return model._token_encode(), float(model.exp_date)
+        return authlib.sign_token(self._inner, username)
 
     def _report_replay(self, token: auth.SessionToken) -> None:
         """A signed-out token came back: audit it once per browser session (its signature

@@ -8,9 +8,9 @@ from typing import Iterator
 import duckdb
 import streamlit as st
 
-from data.store import StoreBusy
 from components.text import md_escape
-from queries.scope import ScopeError   # the scoped access layer's refusal (queries/scope.py)
+from data.store import StoreBusy
+from queries.scope import ScopeError  # the scoped access layer's refusal (queries/scope.py)
 
 log = logging.getLogger("tierline.app")
 

@@ -34,36 +34,19 @@ import random
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
 from data.config import ConfigDocument, FxRateSpec, import_config, load_config
-from pricing.money import D, ZERO
+from data.focus import FOCUS_12_COLUMNS as FOCUS_COLUMNS
+from pricing.money import ZERO, D
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONFIG = ROOT / "data" / "demo" / "config.yaml"
 DEFAULT_OUT = ROOT / "data" / "demo_files"
 DEMO_PASSWORD = "tierline-demo"
-
-# FOCUS 1.2 Cost and Usage columns, in the specification's order.
-FOCUS_COLUMNS = (
-    "ProviderName", "PublisherName", "InvoiceIssuerName", "InvoiceId", "BillingAccountId",
-    "BillingAccountName", "BillingAccountType", "SubAccountId", "SubAccountName", "SubAccountType",
-    "BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd",
-    "ChargeCategory", "ChargeClass", "ChargeDescription", "ChargeFrequency", "BilledCost",
-    "EffectiveCost", "ListCost", "ContractedCost", "ListUnitPrice", "ContractedUnitPrice",
-    "PricingCategory", "PricingQuantity", "PricingUnit", "PricingCurrency",
-    "PricingCurrencyContractedUnitPrice", "PricingCurrencyEffectiveCost",
-    "PricingCurrencyListUnitPrice", "BillingCurrency", "ConsumedQuantity", "ConsumedUnit",
-    "ServiceName", "ServiceCategory", "ServiceSubcategory", "SkuId", "SkuMeter", "SkuPriceId",
-    "SkuPriceDetails", "ResourceId", "ResourceName", "ResourceType", "RegionId", "RegionName",
-    "AvailabilityZone", "CommitmentDiscountId", "CommitmentDiscountName",
-    "CommitmentDiscountCategory", "CommitmentDiscountType", "CommitmentDiscountStatus",
-    "CommitmentDiscountQuantity", "CommitmentDiscountUnit", "CapacityReservationId",
-    "CapacityReservationStatus", "Tags",
-)
 
 PROVIDERS = ("AWS", "Microsoft", "Google Cloud")
 FILE_SLUG = {"AWS": "aws", "Microsoft": "microsoft", "Google Cloud": "google-cloud"}

@@ -28,7 +28,6 @@ import duckdb
 
 from queries import run
 
-
 SEP = "\x1f"   # between provider and account id in Grouping.dated_subs / dated_bas (ASCII unit separator)
 
 

@@ -34,42 +34,18 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import duckdb
 
 from data.audit import record_store_audit
+from data.focus import CANONICAL_COLUMNS, CHARGE_CATEGORIES, MANDATORY_COLUMNS
 from data.groups import build_groups, current_grouping
+from data.ingest_diagnosis import BadValues, diagnose, drop_scratch, reader_problem
+from data.progress import Progress, Reporter, execute_with_progress
 from data.store import transaction
 from pricing.money import ISO_CURRENCIES
 from queries import sql
-
-Progress = Callable[[float, str], None]
-
-#: The FOCUS columns of landing_focus (everything but our x_ columns), in table order.
-CANONICAL_COLUMNS: tuple[str, ...] = (
-    "AvailabilityZone", "BilledCost", "BillingAccountId", "BillingAccountName", "BillingAccountType",
-    "BillingCurrency", "BillingPeriodEnd", "BillingPeriodStart", "CapacityReservationId",
-    "CapacityReservationStatus", "ChargeCategory", "ChargeClass", "ChargeDescription", "ChargeFrequency",
-    "ChargePeriodEnd", "ChargePeriodStart", "CommitmentDiscountCategory", "CommitmentDiscountId",
-    "CommitmentDiscountName", "CommitmentDiscountQuantity", "CommitmentDiscountStatus",
-    "CommitmentDiscountType", "CommitmentDiscountUnit", "ConsumedQuantity", "ConsumedUnit",
-    "ContractedCost", "ContractedUnitPrice", "EffectiveCost", "HostProviderName", "InvoiceId",
-    "InvoiceIssuerName", "ListCost", "ListUnitPrice", "PricingCategory", "PricingCurrency",
-    "PricingQuantity", "PricingUnit", "ProviderName", "PublisherName", "RegionId", "RegionName",
-    "ResourceId", "ResourceName", "ResourceType", "ServiceCategory", "ServiceName", "ServiceProviderName",
-    "ServiceSubcategory", "SkuId", "SkuMeter", "SkuPriceId", "SubAccountId", "SubAccountName",
-    "SubAccountType", "Tags",
-)
-
-#: Columns a file must have (ProviderName may instead come from the 1.3 ServiceProviderName).
-MANDATORY_COLUMNS: tuple[str, ...] = (
-    "BilledCost", "BillingAccountId", "BillingCurrency", "BillingPeriodEnd", "BillingPeriodStart",
-    "ChargeCategory", "ChargePeriodEnd", "ChargePeriodStart", "ContractedCost", "EffectiveCost",
-    "ListCost", "ServiceCategory", "ServiceName",
-)
-
-CHARGE_CATEGORIES: tuple[str, ...] = ("Usage", "Purchase", "Tax", "Credit", "Adjustment")
 
 #: Newest first: a file is the first version whose marker columns it has (1.0 otherwise).
 VERSION_MARKERS: tuple[tuple[str, frozenset[str]], ...] = (
@@ -115,10 +91,6 @@ class IngestResult:
     periods: tuple[date, ...] = field(default=())   # billing periods the delivery touched (x_Period)
 
 
-class _BadValues(Exception):
-    """Internal: a check after the load found a bad value; the diagnosis names the row."""
-
-
 # ---------------------------------------------------------------------------------------------
 # public API
 
@@ -126,7 +98,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *, load
                 progress: Progress | None = None) -> IngestResult:
     """Load one FOCUS file (CSV, CSV.gz or Parquet) in one transaction. Raises IngestError."""
     with _INGEST_LOCK:
-        return _ingest_file(con, Path(path), str(path), loaded_by, _Reporter(progress))
+        return _ingest_file(con, Path(path), str(path), loaded_by, Reporter(progress))
 
 
 def ingest_paths(con: duckdb.DuckDBPyConnection, paths: str | os.PathLike | Iterable[str | os.PathLike], *,
@@ -143,7 +115,7 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: str | os.PathLike | Iter
     files = expand_paths(paths)
     sizes = [_size(f) for f in files]
     total = float(sum(sizes)) or 1.0
-    reporter = _Reporter(progress)
+    reporter = Reporter(progress)
     results: list[IngestResult] = []
     done_bytes = 0
     for number, (file, size) in enumerate(zip(files, sizes), start=1):
@@ -240,7 +212,7 @@ def is_focus_file_name(name: str) -> bool:
 # one file
 
 def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, shown: str, loaded_by: str,
-                 report: "_Reporter") -> IngestResult:
+                 report: Reporter) -> IngestResult:
     if not path.exists():
         raise IngestError(f"{shown}: no such file")
     if path.is_dir():
@@ -264,7 +236,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, shown: str, loaded_
     try:
         with transaction(con):
             ingest_id = int(con.execute(sql("deliveries_next_id")).fetchone()[0])
-            row = _execute_with_progress(
+            row = execute_with_progress(
                 con, sql("landing_insert"),
                 {**params, "ingest_id": ingest_id, "source_file": path.name},
                 report, _P_HASHED, _P_LOADED, "loading rows")
@@ -299,10 +271,10 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, shown: str, loaded_
                                          if replaced_ids else ""))
     except IngestError:
         raise
-    except (duckdb.Error, _BadValues) as exc:
-        raise IngestError(_diagnose(con, params, shown, file_format, exc)) from exc
+    except (duckdb.Error, BadValues) as exc:
+        raise IngestError(diagnose(con, params, shown, file_format, exc)) from exc
     finally:
-        _drop_scratch(con)
+        drop_scratch(con)
 
     status = "replaced" if replaced_ids else "loaded"
     report(1.0, f"{status}: {rows:,} rows (delivery {ingest_id})")
@@ -357,7 +329,7 @@ def _check_text(head: bytes, shown: str) -> None:
         raise IngestError(f"{shown}: is not a text CSV file (it contains binary data); nothing was stored")
 
 
-def _sha256(path: Path, report: "_Reporter") -> str:
+def _sha256(path: Path, report: Reporter) -> str:
     h = hashlib.sha256()
     size = max(_size(path), 1)
     done = 0
@@ -381,7 +353,7 @@ def _read_header(con: duckdb.DuckDBPyConnection, params: dict, shown: str, file_
     try:
         return [r[0] for r in con.execute(sql("landing_file_columns"), params).fetchall()]
     except duckdb.Error as exc:
-        raise IngestError(f"{shown}: {_reader_problem(exc, file_format)}; nothing was stored") from exc
+        raise IngestError(f"{shown}: {reader_problem(exc, file_format)}; nothing was stored") from exc
 
 
 def _check_header(columns: list[str], shown: str) -> tuple[str, list[str], list[str]]:
@@ -418,7 +390,7 @@ def _check_codes(con: duckdb.DuckDBPyConnection, ingest_id: int) -> None:
     for category, billing_ccy, pricing_ccy in con.execute(sql("landing_codes"), {"ingest_id": ingest_id}).fetchall():
         if category not in CHARGE_CATEGORIES or billing_ccy not in ISO_CURRENCIES or (
                 pricing_ccy is not None and pricing_ccy not in ISO_CURRENCIES):
-            raise _BadValues(f"bad code: {category!r} {billing_ccy!r} {pricing_ccy!r}")
+            raise BadValues(f"bad code: {category!r} {billing_ccy!r} {pricing_ccy!r}")
 
 
 def _replacement_notice(overlaps: list[tuple]) -> str:
@@ -426,97 +398,6 @@ def _replacement_notice(overlaps: list[tuple]) -> str:
              for old, provider, account, period, rows in overlaps[:5]]
     more = f" and {len(overlaps) - 5} more" if len(overlaps) > 5 else ""
     return "re-delivery: replaced " + "; ".join(parts) + more
-
-
-def _drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
-    try:
-        con.execute(sql("landing_diag_drop"))
-    except duckdb.Error:
-        pass
-
-
-# ---------------------------------------------------------------------------------------------
-# diagnosis: only after a failed load
-
-_PROBLEM_TEXT = {
-    "missing": "is empty (a value is mandatory)",
-    "number": "is not a decimal number",
-    "too_large": "is not below 100,000,000,000,000 in size (no single charge is that large)",
-    "timestamp": "is not an ISO-8601 date/time",
-    "json": "is not valid JSON",
-    "charge_category": "is not a FOCUS ChargeCategory (allowed: " + ", ".join(CHARGE_CATEGORIES) + ")",
-    "currency": "is not an ISO 4217 currency code",
-}
-
-
-def _diagnose(con: duckdb.DuckDBPyConnection, params: dict, shown: str, file_format: str,
-              exc: BaseException) -> str:
-    """The one message for a failed load: the first bad value (column, row, value), else the
-    reader's complaint, else DuckDB's own first line."""
-    if not _is_value_error(exc):
-        return f"{shown}: {_reader_problem(exc, file_format)}; nothing was stored"
-    try:
-        con.execute(sql("landing_diag_stage"), params)
-    except duckdb.Error as reader_exc:
-        _drop_scratch(con)
-        return f"{shown}: {_reader_problem(reader_exc, file_format)}; nothing was stored"
-    try:
-        problems = con.execute(sql("landing_diag_problems"),
-                               {"currencies": sorted(ISO_CURRENCIES)}).fetchall()
-    finally:
-        _drop_scratch(con)
-    if not problems:
-        return f"{shown}: could not be loaded: {_first_line(exc)}; nothing was stored"
-    col, problem, bad_rows, first_row, example = problems[0]
-    value = "" if example is None else f": {_show_value(example)}"
-    others = f" ({bad_rows:,} rows affected)" if bad_rows > 1 else ""
-    return (f"{shown}: column {col} {_PROBLEM_TEXT[problem]} in row {first_row:,}"
-            f"{value}{others}. Rows are counted from 1 after the header. Nothing was stored")
-
-
-def _is_value_error(exc: BaseException) -> bool:
-    """A bad value (conversion, NOT NULL, our code checks) rather than an unreadable file."""
-    return isinstance(exc, (_BadValues, duckdb.ConversionException, duckdb.ConstraintException)) or (
-        str(exc).startswith(("Conversion Error", "Constraint Error")))
-
-
-def _show_value(value: str) -> str:
-    return repr(value if len(value) <= 60 else value[:57] + "...")
-
-
-def _reader_problem(exc: BaseException, file_format: str) -> str:
-    text = str(exc)
-    if file_format == "parquet":
-        return f"could not be read as Parquet ({_first_line(exc)})"
-    if isinstance(exc, duckdb.OutOfMemoryException):
-        return f"could not be loaded ({_first_line(exc)})"
-    line = re.search(r"CSV Error on Line: (\d+)", text)
-    if "not utf-8 encoded" in text.lower() or "invalid unicode" in text.lower():
-        where = f" (line {line.group(1)})" if line else ""
-        return f"is not UTF-8 encoded text{where}; save it as UTF-8 CSV"
-    if "sniffing file" in text or "detect the CSV parsing dialect" in text:
-        return ("could not be parsed as a comma-separated CSV with a header (rows with a different "
-                "number of fields than the header, or broken quoting)")
-    if line:
-        reason = _csv_reason(text)
-        return f"malformed CSV at line {line.group(1)}: {reason}"
-    return f"could not be read as CSV ({_first_line(exc)})"
-
-
-def _csv_reason(text: str) -> str:
-    counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
-    if counts:
-        return f"the header has {counts.group(1)} fields but this row has {counts.group(2)}"
-    lines = [ln.strip() for ln in text.splitlines()]
-    for ln in lines[1:]:
-        if ln and not ln.startswith(("Original Line", "Possible", "file =", "CSV Error")):
-            return ln.rstrip(".")
-    return "unreadable row"
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return re.sub(r"^[A-Za-z ]*Error: ", "", text)
 
 
 def _with_partial_note(message: str, loaded: list[IngestResult], not_tried: Sequence[Path]) -> str:
@@ -527,61 +408,6 @@ def _with_partial_note(message: str, loaded: list[IngestResult], not_tried: Sequ
     if not_tried:
         notes.append(f"{len(not_tried)} file{'s' if len(not_tried) > 1 else ''} after it were not tried")
     return message + (" — " + "; ".join(notes) + "." if notes else "")
-
-
-# ---------------------------------------------------------------------------------------------
-# progress
-
-class _Reporter:
-    """Wraps the caller's progress callback: fractions clamped to [0, 1] and never decreasing."""
-
-    def __init__(self, callback: Progress | None):
-        self.callback = callback
-        self.last = 0.0
-
-    @property
-    def active(self) -> bool:
-        return self.callback is not None
-
-    def __call__(self, fraction: float, message: str) -> None:
-        if self.callback is None:
-            return
-        fraction = min(1.0, max(self.last, fraction))
-        self.last = fraction
-        self.callback(fraction, message)
-
-
-def _execute_with_progress(con: duckdb.DuckDBPyConnection, query: str, params: dict, report: _Reporter,
-                           lo: float, hi: float, label: str) -> tuple | None:
-    """Run one long statement; with a progress callback, run it on a worker thread and report
-    DuckDB's query progress from this thread (so UI callbacks stay on the caller's thread)."""
-    if not report.active:
-        return con.execute(query, params).fetchone()
-    con.execute(sql("landing_progress_on"))
-    con.execute(sql("landing_progress_print_off"))
-    outcome: dict = {}
-
-    def work() -> None:
-        try:
-            outcome["row"] = con.execute(query, params).fetchone()
-        except BaseException as exc:  # handed to the caller's thread
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=work, name="tierline-ingest", daemon=True)
-    worker.start()
-    try:
-        while worker.is_alive():
-            worker.join(0.25)
-            pct = con.query_progress()
-            if pct is not None and pct >= 0:
-                report(lo + (hi - lo) * min(pct, 100.0) / 100.0, label)
-    except BaseException:
-        con.interrupt()
-        worker.join()
-        raise
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("row")
 
 
 def _size(path: Path) -> int:

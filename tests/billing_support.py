@@ -8,22 +8,12 @@ from pathlib import Path
 
 import yaml
 
+from data import focus
 from data.config import import_config, parse_config
 from data.ingest import ingest_file
 from data.store import connect
 
-FOCUS_HEADER = [
-    "BillingAccountId", "BillingAccountName", "BillingCurrency", "BillingPeriodStart", "BillingPeriodEnd",
-    "ChargeCategory", "ChargeClass", "ChargeDescription", "ChargeFrequency", "ChargePeriodStart",
-    "ChargePeriodEnd", "ProviderName", "PublisherName", "InvoiceIssuerName", "InvoiceId",
-    "ServiceCategory", "ServiceName", "SkuId", "SkuPriceId", "RegionId", "RegionName", "ResourceId",
-    "SubAccountId", "SubAccountName", "ListCost", "ListUnitPrice", "ContractedCost", "ContractedUnitPrice",
-    "BilledCost", "EffectiveCost", "PricingQuantity", "PricingUnit", "PricingCategory",
-    "ConsumedQuantity", "ConsumedUnit", "CommitmentDiscountId", "CommitmentDiscountStatus",
-    "CommitmentDiscountCategory", "CommitmentDiscountType", "CommitmentDiscountName",
-    "AvailabilityZone", "ResourceName", "ResourceType", "Tags", "PricingCurrency", "BillingAccountType",
-    "SubAccountType",
-]
+FOCUS_HEADER = [c for c in focus.FOCUS_12_COLUMNS if c not in focus.LANDED_ELSEWHERE]
 
 
 def focus_row(*, period: str = "2026-05", provider: str = "AWS", account: str = "100000000001",

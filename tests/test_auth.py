@@ -112,8 +112,9 @@ def test_policy_from_env():
 
 def test_library_accepts_fractional_cookie_expiry_days():
     # streamlit-authenticator 0.4.2 computes exp_date = now + timedelta(days=cookie_expiry_days)
-    from streamlit_authenticator.models.cookie_model import CookieModel
     import inspect
+
+    from streamlit_authenticator.models.cookie_model import CookieModel
     src = inspect.getsource(CookieModel)
     assert "timedelta(days=self.cookie_expiry_days)" in src
     assert timedelta(days=auth.Policy().cookie_expiry_days) == timedelta(minutes=60)

@@ -364,8 +364,9 @@ def test_provider_correction_rows_get_a_line_of_their_own(tmp_path):
 
 
 def test_fx_rates_of_an_issued_period_are_locked(tmp_path):
-    from data.config import ConfigError, import_config, parse_config
     import yaml
+
+    from data.config import ConfigError, import_config, parse_config
 
     cfg = two_tier(customer_ccy="EUR", fx=[{"period": "2026-05", "from": "USD", "to": "EUR", "rate": "0.9200"}])
     con = make_store(tmp_path, cfg, WORKLOAD)

@@ -25,8 +25,7 @@ from hypothesis import strategies as st
 
 from data.billing import run_billing
 from pricing.engine import bill_period
-from tests.billing_support import (assert_run_matches_engine, engine_inputs, focus_row, make_store,
-                                   model_rows, reimport)
+from tests.billing_support import assert_run_matches_engine, engine_inputs, focus_row, make_store, model_rows, reimport
 
 P = date(2026, 5, 1)
 HASH = bcrypt.hashpw(b"pw", bcrypt.gensalt(rounds=4)).decode()

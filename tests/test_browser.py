@@ -340,8 +340,8 @@ def test_customer_sees_only_its_own_name_and_totals(server, customer):
 def test_portal_total_is_the_invoice_total_to_the_cent(server, customer):
     """The promise: the month total a customer sees in the portal is its invoice's total, to the
     cent, on the Invoices page and in the store's invoice (issued or draft)."""
-    from data.store import connect
     from components.money import fmt
+    from data.store import connect
     from queries import scope
 
     store = ui_store()

@@ -15,9 +15,20 @@ import jwt
 import pytest
 
 from tests.browser_support import COOKIE_KEY
-from tests.test_browser import (COOKIE, _screenshot_on_failure, chrome, main_text,  # noqa: F401
-                                new_context, open_page, server, sign_in, sign_out, wait_cookie,
-                                wait_drawn, wait_idle)
+from tests.test_browser import (  # noqa: F401
+    COOKIE,
+    _screenshot_on_failure,
+    chrome,
+    main_text,
+    new_context,
+    open_page,
+    server,
+    sign_in,
+    sign_out,
+    wait_cookie,
+    wait_drawn,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -23,9 +23,22 @@ import pytest
 
 from data.store import ROOT
 from tests.browser_support import ui_env
-from tests.test_browser import (CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, _free_port, _wait_healthy,
-                                follow_link, main_text, new_context, open_page, playwright_sync, sign_in,
-                                sign_out, wait_drawn, wait_idle)
+from tests.test_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SCREENSHOTS,
+    _free_port,
+    _wait_healthy,
+    follow_link,
+    main_text,
+    new_context,
+    open_page,
+    playwright_sync,
+    sign_in,
+    sign_out,
+    wait_drawn,
+    wait_idle,
+)
 from tests.test_security_input import EVIL_PASSWORD, build_evil_store
 
 pytestmark = pytest.mark.browser

@@ -15,8 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from data.inbox import failed_files, process_inbox
-from data.ingest import (CANONICAL_COLUMNS, IngestError, detect_version, ingest_file, ingest_paths,
-                         list_deliveries)
+from data.ingest import CANONICAL_COLUMNS, IngestError, detect_version, ingest_file, ingest_paths, list_deliveries
 from pricing.money import ledger
 from tests.conftest import FOCUS_12_COLUMNS, focus_row
 

@@ -20,8 +20,7 @@ from pricing.fx import FxTable
 from pricing.hierarchy import Org
 from pricing.money import D
 from pricing.plans import Plan, Rule
-from tests.billing_support import (assert_run_matches_engine, engine_inputs, focus_row, make_store,
-                                   model_rows, reimport)
+from tests.billing_support import assert_run_matches_engine, engine_inputs, focus_row, make_store, model_rows, reimport
 
 P = date(2026, 5, 1)
 HASH = bcrypt.hashpw(b"pw", bcrypt.gensalt(rounds=4)).decode()

@@ -10,7 +10,7 @@ from data.billing import run_billing
 from data.store import migrate, migrations
 from queries import scope
 from tests.billing_support import focus_row, make_store
-from tests.test_billing import P, WORKLOAD, two_tier
+from tests.test_billing import WORKLOAD, P, two_tier
 
 
 def store_at(version: int) -> duckdb.DuckDBPyConnection:

@@ -22,8 +22,7 @@ from components.auth import AUTH_KEY, session_record
 from components.pickers import NOT_YOURS_CUSTOMER, NOT_YOURS_INVOICE, NOT_YOURS_PERIOD
 from data import auth
 from data.store import ROOT, connect
-from tests.browser_support import (AS_OF, PASSWORD, customer_names_except, restore_env, set_env,
-                                   ui_env, ui_store)
+from tests.browser_support import AS_OF, PASSWORD, customer_names_except, restore_env, set_env, ui_env, ui_store
 
 PAGES = ["app.py", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))]
 AMOUNT = re.compile(r"\b(USD|EUR|GBP|JPY)\s?-?[\d,]+(\.\d+)?\b")
@@ -172,6 +171,7 @@ def test_trusted_key_is_written_only_by_the_sign_in_code():
 ])
 def test_money_formatting(amount, currency, shown):
     from decimal import Decimal
+
     from components.money import fmt
     assert fmt(Decimal(amount), currency) == shown
     assert fmt(amount, currency) == shown

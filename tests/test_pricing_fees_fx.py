@@ -6,7 +6,7 @@ import pytest
 
 from pricing.fees import compute_fee, validate_fees
 from pricing.fx import FxTable, MissingRate, validate_rates
-from pricing.money import D, Amount
+from pricing.money import Amount, D
 from pricing.plans import Fee
 
 JUNE = date(2025, 6, 1)

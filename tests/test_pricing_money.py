@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from pricing.money import D, Amount, calc, ledger, round_line
+from pricing.money import Amount, D, calc, ledger, round_line
 
 
 def test_D_builds_from_strings_ints_and_decimals():

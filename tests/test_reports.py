@@ -7,10 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from tests.test_scope import APRIL, P, build_store, invoice_id
-
 from queries import scope
 from queries.scope import ScopeError
+from tests.test_scope import APRIL, P, build_store, invoice_id
 
 D = Decimal
 

@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from data import audit
 from data.store import migrate
 from pricing.money import ZERO, ledger, round_line
 from queries import scope
@@ -133,7 +134,7 @@ def build_store(*, drop_landing_resource: str | None = None) -> duckdb.DuckDBPyC
     for oid, name, kind, parent, ccy, plan, tax, depth in ORGS:
         _insert(con, "cfg_organizations", dict(id=oid, name=name, kind=kind, parent=parent, currency=ccy,
                                                 plan=plan, tax_rate_pct=D(tax), depth=depth))
-    for pid, (basis, factor) in PLANS.items():
+    for pid, (basis, _factor) in PLANS.items():
         owner = {"d-r1": "dist", "d-r2": "dist"}.get(pid, "r1" if pid.startswith("r1") else "r2")
         _insert(con, "cfg_plans", dict(id=pid, owner=owner, definition=json.dumps({"basis": basis})))
     for no, provider, sub, tag_key, tag_value, customer in MAPPINGS:
@@ -252,15 +253,15 @@ def build_store(*, drop_landing_resource: str | None = None) -> duckdb.DuckDBPyC
     _insert(con, "deliveries", dict(x_IngestId=1, file_name="may.csv", file_path="/in/may.csv", sha256="ab",
                                     focus_version="1.2", file_format="csv", loaded_at=datetime(2026, 6, 1),
                                     row_count=len(ROWS)))
-    scope.record_audit(con, username="ana", org="dist", action="config_change", target="config v2",
+    audit.record_audit(con, username="ana", org="dist", action="config_change", target="config v2",
                        before={"plans": ["d-r1"]}, after={"plans": ["d-r1", "d-r2"]}, detail="ana's change")
-    scope.record_audit(con, username="ron", org="r1", action="config_change", target="config v3",
+    audit.record_audit(con, username="ron", org="r1", action="config_change", target="config v3",
                        before={"r1-c": {"discount_pct": D("5")}}, after={"r1-c": {"discount_pct": D("4")}},
                        detail="r1 price to c1 now list -4 %")
-    scope.record_audit(con, username="cat", org="c1", action="login_ok", detail="from 10.0.0.1")
-    scope.record_audit(con, username="cli", org=None, action="invoice_issue", target="R1-000002",
+    audit.record_audit(con, username="cat", org="c1", action="login_ok", detail="from 10.0.0.1")
+    audit.record_audit(con, username="cli", org=None, action="invoice_issue", target="R1-000002",
                        detail="c1 2026-05 total 1254.00 USD")
-    scope.record_audit(con, username="mallory", org=None, action="login_failed", detail="unknown user")
+    audit.record_audit(con, username="mallory", org=None, action="login_failed", detail="unknown user")
     return con
 
 
@@ -536,8 +537,8 @@ def test_cost_group_user_sees_its_cost_group_rows_only(con):
 def test_root_only_reads_refuse_everyone_else(con):
     for username in ("ron", "rita", "cat", "dam"):
         s = who(con, username)
-        for read in (lambda: scope.reconciliation(con, s, P), lambda: scope.unassigned(con, s, P),
-                     lambda: scope.deliveries(con, s)):
+        for read in (lambda s=s: scope.reconciliation(con, s, P), lambda s=s: scope.unassigned(con, s, P),
+                     lambda s=s: scope.deliveries(con, s)):
             with pytest.raises(ScopeError):
                 read()
     with pytest.raises(ScopeError):
@@ -571,12 +572,12 @@ def test_audit_entries_cover_the_admins_subtree_and_hide_details_below(con):
 def test_record_audit_is_the_one_writer():
     c = duckdb.connect()
     migrate(c)
-    scope.record_audit(c, username="ana", org="dist", action="invoice_issue", target="D-1",
+    audit.record_audit(c, username="ana", org="dist", action="invoice_issue", target="D-1",
                        before=None, after={"total": D("9500.00"), "period": date(2026, 5, 1)}, detail="x")
-    scope.record_audit(c, username="ana", org="dist", action="config_change", before='{"a": 1}', after="plain")
+    audit.record_audit(c, username="ana", org="dist", action="config_change", before='{"a": 1}', after="plain")
     rows = c.execute("SELECT action, target, before::VARCHAR, after::VARCHAR, detail FROM audit_log "
                      "ORDER BY action").fetchall()
     assert rows[0][0] == "config_change" and json.loads(rows[0][2]) == {"a": 1} and json.loads(rows[0][3]) == "plain"
     assert json.loads(rows[1][3]) == {"period": "2026-05-01", "total": "9500.00"}
     with pytest.raises(ValueError):
-        scope.record_audit(c, username="ana", org="dist", action="")
+        audit.record_audit(c, username="ana", org="dist", action="")

@@ -16,8 +16,8 @@ import pytest
 import streamlit as st
 import yaml
 
-from data.config import (ConfigError, current_config, import_config, parse_config, plans_owned,
-                         save_plan)
+from data import audit
+from data.config import ConfigError, current_config, import_config, parse_config, plans_owned, save_plan
 from data.store import connect
 from queries import scope
 from queries.scope import ScopeError
@@ -132,19 +132,19 @@ def test_reading_withholds_an_entry_that_reaches_beyond_the_reader(tmp_path):
     rita = scope.audit_entries(con, scope.scope_for_user(con, "rita")).set_index("target")
     assert rita.loc[["config v1", "plan x"], ["before", "after", "detail"]].isna().all().all()
     assert json.loads(rita.loc["plan msp-standard", "after"]) == {
-        "id": "msp-standard", "owner": "msp-one", "note": scope.HASH_REMOVED}
+        "id": "msp-standard", "owner": "msp-one", "note": audit.HASH_REMOVED}
 
 
 def test_record_audit_never_stores_a_password_hash(tmp_path):
     con = connect(tmp_path / "a.duckdb")
-    scope.record_audit(con, username="x", org=None, action="config_change",
+    audit.record_audit(con, username="x", org=None, action="config_change",
                        before=json.dumps({"users": [{"username": "u", "password_hash": HASH}]}),
                        after={"users": [{"username": "u", "password_hash": HASH, "password": "changed"}]},
                        detail=f"hash {HASH}")
     before, after, detail = con.execute("select before::VARCHAR, after::VARCHAR, detail from audit_log").fetchone()
     assert json.loads(before) == {"users": [{"username": "u"}]}
     assert json.loads(after) == {"users": [{"username": "u", "password": "changed"}]}
-    assert detail == f"hash {scope.HASH_REMOVED}"
+    assert detail == f"hash {audit.HASH_REMOVED}"
 
 
 # --- item 7: a reseller admin's plan errors speak of its own plan only -----------------------------

@@ -8,8 +8,8 @@ were (a run is one transaction).
 from __future__ import annotations
 
 import copy
-import json
 import dataclasses
+import json
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -22,7 +22,7 @@ from data.billing import run_billing
 from data.config import ConfigError, parse_config
 from pricing.plans import Fee
 from tests.billing_support import focus_row, invoices_by_buyer, make_store
-from tests.test_billing import P, WORKLOAD, two_tier
+from tests.test_billing import WORKLOAD, P, two_tier
 
 HUGE = "9999999999999999999999999999"          # 10^28 − 1: the fee
 

@@ -80,7 +80,6 @@ from data.config.validate import load_config, parse_config, validate_document
 from data.config.yamltext import _TextLoader
 from data.roles import ROLES
 
-
 __all__ = [
     # errors
     "ConfigError", "ConfigIssue", "Path_", "format_path", "parse_path",

@@ -13,7 +13,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from data.config.errors import Path_, parse_path
-from data.roles import ROLES
 from data.config.messages import _Collector
 from data.config.models import (
     FeeSpec,
@@ -25,6 +24,7 @@ from data.config.models import (
     TiersSpec,
     _Spec,
 )
+from data.roles import ROLES
 from pricing.money import ZERO
 from pricing.plans import Fee, Rule, Tiers
 

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ValidationError
 
 from data.config.errors import ConfigIssue, Path_, format_path
 from data.config.fields import ID_RULE, ROOT_KINDS
-from data.roles import ROLES
 from data.config.models import BandSpec, FxRateSpec
+from data.roles import ROLES
 from pricing.plans import BASES, TIER_MODES
 
 

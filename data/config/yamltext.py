@@ -33,7 +33,7 @@ def _load_yaml(text: str, source: str) -> tuple[Any, dict[Path_, int], list[Conf
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError([ConfigIssue(source, "", f"not valid YAML: {problem}; allowed: a YAML "
-                                       "mapping with the keys " + ", ".join(SECTIONS), line)])
+                                       "mapping with the keys " + ", ".join(SECTIONS), line)]) from None
     finally:
         loader.dispose()
     lines: dict[Path_, int] = {}

@@ -62,7 +62,8 @@ def check_invoice(invoice: dict) -> None:
     """Refuse an invoice dict whose figures do not add up: Σ lines = subtotal,
     tax = round(subtotal × rate / 100), total = subtotal + tax, every amount exact."""
     if not isinstance(invoice, dict):
-        raise ValueError(f"an invoice must be a dict as queries.scope.invoice_detail returns, got {type(invoice).__name__}.")
+        raise ValueError(f"an invoice must be a dict as queries.scope.invoice_detail returns, "
+                         f"got {type(invoice).__name__}.")
     where = _where(invoice)
     ccy = check_currency(invoice.get("currency"), where)
     status = invoice.get("status")

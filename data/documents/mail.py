@@ -192,10 +192,12 @@ def send_invoice(settings: MailSettings, to: str | Sequence[str], subject: str, 
         raise DeliveryError(f"The mail server {where} refused the user name or password of {settings.user} "
                             f"({_reply(exc.smtp_code, exc.smtp_error)}).") from None
     except smtplib.SMTPNotSupportedError as exc:
+        user = "set" if settings.user else "none"
         raise DeliveryError(f"The mail server {where} does not support what the settings ask for "
-                            f"(tls {settings.tls}, user {'set' if settings.user else 'none'}): {clean_text(exc, 200)}.") from None
+                            f"(tls {settings.tls}, user {user}): {clean_text(exc, 200)}.") from None
     except smtplib.SMTPDataError as exc:
-        raise DeliveryError(f"The mail server {where} refused the message ({_reply(exc.smtp_code, exc.smtp_error)}).") from None
+        raise DeliveryError(f"The mail server {where} refused the message "
+                            f"({_reply(exc.smtp_code, exc.smtp_error)}).") from None
     except smtplib.SMTPResponseException as exc:
         raise DeliveryError(f"The mail server {where} answered {_reply(exc.smtp_code, exc.smtp_error)}.") from None
     except ConnectionRefusedError:
@@ -205,13 +207,16 @@ def send_invoice(settings: MailSettings, to: str | Sequence[str], subject: str, 
     except socket.gaierror:
         raise DeliveryError(f"The mail server's host name {settings.host} could not be resolved.") from None
     except ssl.SSLError as exc:
-        raise DeliveryError(f"The TLS handshake with the mail server {where} failed ({clean_text(exc.reason or exc, 200)}).") from None
+        reason = clean_text(exc.reason or exc, 200)
+        raise DeliveryError(f"The TLS handshake with the mail server {where} failed ({reason}).") from None
     except smtplib.SMTPServerDisconnected as exc:
         if isinstance(exc.__context__, TimeoutError):   # smtplib reports a read timeout this way
-            raise DeliveryError(f"The mail server {where} did not answer within {settings.timeout:g} seconds.") from None
+            raise DeliveryError(f"The mail server {where} did not answer within {settings.timeout:g} "
+                                f"seconds.") from None
         raise DeliveryError(f"The mail server {where} closed the connection before the message was sent.") from None
     except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryError(f"Could not send mail through {where} ({clean_text(exc, 200) or type(exc).__name__}).") from None
+        reason = clean_text(exc, 200) or type(exc).__name__
+        raise DeliveryError(f"Could not send mail through {where} ({reason}).") from None
     if refused:
         addrs = ", ".join(sorted(refused))
         raise DeliveryError(f"The mail server {where} accepted the message for some recipients but refused {addrs}.")
