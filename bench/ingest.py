@@ -3,7 +3,7 @@
     .venv/bin/python bench/ingest.py                       # 10,000,000 rows, CSV and Parquet
     .venv/bin/python bench/ingest.py --rows 1000000 --format csv.gz --json
 
-Rows come from queries/landing_bench_rows.sql (FOCUS 1.2, 54 columns, ~570 bytes a CSV row).
+Rows come from queries/landing/landing_bench_rows.sql (FOCUS 1.2, 54 columns, ~570 bytes a CSV row).
 Generated files are kept in bench/out/ and reused by later runs with the same row count
 (--fresh regenerates). Each ingest runs in its own child process, so "peak MB" (ru_maxrss) is the
 ingest's own peak, and "CPU s" (user + system) is shown beside wall time: on a shared machine the

@@ -1,6 +1,6 @@
 """The billing run: price a period on every edge of the hierarchy and draft its invoices.
 
-The heavy lifting is SQL over the store (queries/fct_*.sql): the period's pricing groups (kept
+The heavy lifting is SQL over the store (queries/ledger/fct_*.sql): the period's pricing groups (kept
 up to date at ingest, data.groups) are assigned to customers, then priced with one statement
 per depth of the tree.
 Python only does what is per buyer and small: volume tiers (pricing.tiers) and invoice

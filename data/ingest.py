@@ -8,11 +8,11 @@ How a file is loaded (docs/store.md has the user-facing story):
    parameter), the FOCUS version detected from the column set (1.0–1.3) and the mandatory columns
    checked. Columns outside the canonical landing_focus set are kept per row in `x_Extra` and listed
    in `deliveries.dropped_columns`.
-3. One streaming `INSERT INTO landing_focus … SELECT` (queries/landing_insert.sql) types every row
+3. One streaming `INSERT INTO landing_focus … SELECT` (queries/landing/landing_insert.sql) types every row
    set-based in DuckDB: strings stay strings (account IDs never become numbers), money and
    quantities are CAST to DECIMAL(38,10), date/times become naive UTC, empty strings NULL.
    The CAST is strict, so any bad value aborts the statement; only then does the slow path run
-   (queries/landing_diag_*.sql) to find the column, the first bad row and its value for the message.
+   (queries/landing/landing_diag_*.sql) to find the column, the first bad row and its value for the message.
 4. Charge categories and currency codes are checked on the few distinct values loaded, the
    per-slice totals go to `delivery_slices`, and earlier active slices with the same
    (ProviderName, BillingAccountId, x_Period) are replaced: their landing rows are deleted and the

@@ -1,5 +1,5 @@
 """Why a FOCUS file was refused: runs only after a failed load (data/ingest.py), so the fast path
-never pays for it. It stages the file's checked columns as text (queries/landing_diag_*.sql) and
+never pays for it. It stages the file's checked columns as text (queries/landing/landing_diag_*.sql) and
 names the first bad value (column, row, value), else the reader's own complaint, in one sentence.
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Which customer a FOCUS row belongs to (docs/pricing.md §1), in plain Python.
 
-The reference for the SQL run's account decisions (queries/fct_stage_accounts.sql): the first
+The reference for the SQL run's account decisions (queries/ledger/fct_stage_accounts.sql): the first
 match wins, in this order —
 1. a tag rule `{tag: K, value: V}`: the row's `Tags` JSON object has key K with the string V;
 2. a sub-account mapping `{provider, sub_account_id}`;

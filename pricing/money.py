@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from functools import cache
 
 ZERO = Decimal("0")
 ONE = Decimal("1")
@@ -54,10 +55,15 @@ def minor_unit(currency: str) -> int:
     return MINOR_UNITS.get(currency.upper(), 2)
 
 
+@cache
+def _minor_quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_unit(currency))
+
+
 def round_line(number: Decimal, currency: str) -> Decimal:
     """THE rounding rule: once per invoice line, half away from zero, to the minor unit. Never
     −0.00 (a DECIMAL column has no negative zero, and neither does a document)."""
-    return number.quantize(Decimal(1).scaleb(-minor_unit(currency)), rounding=ROUNDING) + ZERO
+    return number.quantize(_minor_quantum(currency), rounding=ROUNDING) + ZERO
 
 
 def ledger(number: Decimal) -> Decimal:

@@ -4,7 +4,7 @@ Together with the reports in queries/reports/ (invoices, costs, margins, admin) 
 scoped access layer: every read of costs, invoices, margins, reconciliation, deliveries and the
 audit log goes through a function that takes the user's `Scope` and checks it here first.
 
-The scope is applied in SQL (queries/rpt_*.sql, queries/scope_*.sql) as bound parameters, never
+The scope is applied in SQL (queries/reports/rpt_*.sql, queries/auth/scope_*.sql) as bound parameters, never
 by building strings. Every choice a page or the CLI passes in (customer id, sub-account, period,
 invoice id) is checked against the scope on the server; a forged value raises `ScopeError`, a
 `PermissionError` whose message is a sentence a page can show, and never returns data.

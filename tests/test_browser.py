@@ -6,6 +6,7 @@ endpoint, pages on their selectors. Screenshots land in tests/screenshots/ (git-
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -66,15 +67,14 @@ def _wait_healthy(url: str, proc: subprocess.Popen, deadline: float) -> None:
     raise TimeoutError("streamlit did not become healthy")
 
 
-@pytest.fixture(scope="module")
-def server():
-    store = ui_store()
+@contextlib.contextmanager
+def streamlit_server(db: Path, log_name: str, poll_seconds: str):
+    """`make run`'s app on `db`, on a free port of 127.0.0.1; yields its URL. The server's output
+    goes to tests/screenshots/<log_name>, kept next to the screenshots for a failed run."""
     port = _free_port()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for old in SCREENSHOTS.glob("FAILED-*.png"):
-        old.unlink()
-    log = SCREENSHOTS / "streamlit-server.log"   # kept next to the screenshots, for a failed run
-    env = {**os.environ, **ui_env(store.browser_db, poll_seconds="5")}
+    log = SCREENSHOTS / log_name
+    env = {**os.environ, **ui_env(db, poll_seconds=poll_seconds)}
     with log.open("w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -91,6 +91,15 @@ def server():
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server():
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SCREENSHOTS.glob("FAILED-*.png"):
+        old.unlink()
+    with streamlit_server(ui_store().browser_db, "streamlit-server.log", poll_seconds="5") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -12,23 +12,14 @@ tests/test_security_input.py builds.
 """
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from data.store import ROOT
-from tests.browser_support import ui_env
 from tests.test_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    SCREENSHOTS,
-    _free_port,
-    _wait_healthy,
     follow_link,
     main_text,
     new_context,
@@ -36,6 +27,7 @@ from tests.test_browser import (
     playwright_sync,
     sign_in,
     sign_out,
+    streamlit_server,
     wait_drawn,
     wait_idle,
 )
@@ -47,26 +39,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def evil_server(tmp_path_factory):
     db = build_evil_store(tmp_path_factory.mktemp("evil-browser"))
-    port = _free_port()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    log = SCREENSHOTS / "streamlit-server-content-attacks.log"
-    env = {**os.environ, **ui_env(db, poll_seconds="0")}
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc, time.monotonic() + 60)
+    with streamlit_server(db, "streamlit-server-content-attacks.log", poll_seconds="0") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")
