@@ -5,14 +5,18 @@
     python cli.py config import FILE | export    the configuration document (docs/config.md)
     python cli.py bill --period YYYY-MM          price a period, draft its invoices
     python cli.py issue --period YYYY-MM         issue the period's draft invoices
-    python cli.py report invoices|margins|reconcile --period YYYY-MM [--json]
+    python cli.py report invoices|margins|reconcile --period YYYY-MM [--json] [--as USERNAME]
+    python cli.py invoices export --period YYYY-MM --format pdf|csv|quickbooks|xero|journal --out DIR
+                  [--seller ORG] [--invoice NUMBER] [--as USERNAME]
+    python cli.py export focus --buyer ORG --period YYYY-MM --out FILE.parquet [--as USERNAME]
     python cli.py deliveries                     what was loaded
     python cli.py users                          the configured sign-ins
     python cli.py init-secrets                   create the sign-in cookie key if absent
     python cli.py hash-password                  a password hash for the configuration's users
 
 Every command takes --db (default: $TIERLINE_DB or data/tierline.duckdb). Exit status: 0 done,
-1 a problem with the input or the data (the message says what), 2 usage, 3 the store is busy.
+1 a problem with the input or the data (the message says what), 2 usage (and --as naming an
+unknown user, or a user who may not see what was asked), 3 the store is busy.
 """
 from __future__ import annotations
 
@@ -119,6 +123,13 @@ def _bill(con, period, args) -> int:
     return 0 if result.ok else EXIT_INPUT
 
 
+def _money(amount, currency: str) -> str:
+    """An amount as the invoice shows it: rounded to the currency's minor unit ('2044.98', JPY
+    '1235'), never the store's 10 decimal places."""
+    from pricing.money import round_line
+    return format(round_line(amount, currency), "f")
+
+
 def _print_run(result, args) -> None:
     if getattr(args, "json", False):
         print(json.dumps(result.to_json(), indent=2))
@@ -127,10 +138,12 @@ def _print_run(result, args) -> None:
         print(f"  rows priced {result.rows_priced}, unassigned {result.rows_unassigned}, "
               f"could not price {result.rows_unpriced}")
         for ccy, cost in sorted(result.unassigned_cost.items()):
-            print(f"  unassigned cost (nobody is billed for it): {cost.normalize():f} {ccy}")
+            print(f"  unassigned cost (nobody is billed for it): {_money(cost, ccy)} {ccy}")
         for t in result.totals:
-            print(f"  {t['seller']:<24} {t['currency']} {t['invoices']:>5} invoices  "
-                  f"subtotal {t['subtotal']:>14}  tax {t['tax']:>12}  total {t['total']:>14}")
+            ccy = t["currency"]
+            print(f"  {t['seller']:<24} {ccy} {t['invoices']:>5} invoices  "
+                  f"subtotal {_money(t['subtotal'], ccy):>14}  tax {_money(t['tax'], ccy):>12}  "
+                  f"total {_money(t['total'], ccy):>14}")
         if result.invoices_kept_issued:
             print(f"  {result.invoices_kept_issued} invoices already issued were left unchanged")
     if not result.ok:
@@ -147,10 +160,38 @@ def cmd_issue(args) -> int:
     con = _open(args)
     issued = issue_invoices(con, parse_period(args.period), seller=args.seller, issued_by="cli")
     for number, buyer, total, ccy in issued:
-        print(f"issued {number} to {buyer}: {total} {ccy}")
+        print(f"issued {number} to {buyer}: {_money(total, ccy)} {ccy}")
     if not issued:
         print("nothing to issue: no draft invoices for that period")
     return 0
+
+
+class AccessRefused(Exception):
+    """--as names no user, or that user may not see what was asked: one sentence, exit status 2."""
+
+
+def _who(con, args):
+    """The scope a report or export runs in: --as USERNAME's (the app's scoped layer), else the
+    root administrators' view."""
+    from queries.scope import ScopeError, scope_for_user, system_scope
+    if not args.as_user:
+        return system_scope(con)
+    try:
+        return scope_for_user(con, args.as_user)
+    except ScopeError:
+        raise AccessRefused(f"There is no user {args.as_user!r} in the configuration "
+                            f"(python cli.py users lists them).") from None
+
+
+def _as_user(args, run):
+    """Run `run()`; with --as, a scope refusal (a role that may not see it) is exit status 2."""
+    from queries.scope import ScopeError
+    try:
+        return run()
+    except ScopeError as exc:
+        if args.as_user:
+            raise AccessRefused(f"{args.as_user} may not see this: {exc}") from None
+        raise
 
 
 def cmd_report(args) -> int:
@@ -158,21 +199,52 @@ def cmd_report(args) -> int:
     from queries.reports.admin import reconciliation
     from queries.reports.invoices import invoice_report
     from queries.reports.margins import margin_report
-    from queries.scope import system_scope
+    from queries.scope import check_period
     con = _open(args)
-    who = system_scope(con)
-    period = parse_period(args.period)
-    if args.kind == "invoices":
-        data = invoice_report(con, who, period)
-    elif args.kind == "margins":
-        data = margin_report(con, who, period)
-    else:
-        data = reconciliation(con, who, period)
+    who = _who(con, args)
+    period = check_period(con, who, parse_period(args.period))   # a period not billed is bad input (1)
+    report = {"invoices": invoice_report, "margins": margin_report, "reconcile": reconciliation}[args.kind]
+    data = _as_user(args, lambda: report(con, who, period))
     if args.json:
         print(json.dumps(data, indent=2, default=str))
     else:
         for item in data:
             print("  ".join(f"{k}={v}" for k, v in item.items() if k != "lines"))
+    return 0
+
+
+def cmd_invoices_export(args) -> int:
+    from data.billing import parse_period
+    from data.documents.export import export_period
+    con = _open(args)
+    who = _who(con, args)
+    period = parse_period(args.period)
+    written = _as_user(args, lambda: export_period(con, who, period, args.format, args.out,
+                                                   seller=args.seller, number=args.invoice))
+    for path in written:
+        print(path)
+    print(f"{len(written)} file{'s' if len(written) != 1 else ''} written to {args.out}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    """`export focus`: the buyer's own FOCUS 1.2 file (data/focus_export.py)."""
+    from data.focus_export import ExportError, export_focus
+    from queries.scope import ScopeError, scope_for_user, system_scope
+    con = _open(args)
+    try:
+        who = scope_for_user(con, args.as_user) if args.as_user else system_scope(con)
+    except ScopeError:
+        print(f"error: there is no user {args.as_user!r}; `cli.py users` lists them.", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        result = export_focus(con, who, args.buyer, args.period, args.out)
+    except (ExportError, ScopeError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    number = result.invoice_number if result.status == "issued" else "draft, not yet issued"
+    print(f"wrote {result.rows} FOCUS rows to {result.path}: BilledCost "
+          f"{_money(result.billed_cost, result.currency)} {result.currency} (invoice {number})")
     return 0
 
 
@@ -262,7 +334,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=["invoices", "margins", "reconcile"])
     p.add_argument("--period", required=True, help="YYYY-MM")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--as", dest="as_user", metavar="USERNAME",
+                   help="run it in this user's scope, as the app would (default: the root's administrators)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("invoices", help="invoice documents: PDF, lines CSV, accounting files")
+    isub = p.add_subparsers(dest="action", required=True)
+    e = isub.add_parser("export", help="write a period's invoice documents into a folder")
+    e.add_argument("--period", required=True, help="YYYY-MM")
+    e.add_argument("--format", required=True, choices=["pdf", "csv", "quickbooks", "xero", "journal"],
+                   help="pdf (one per invoice), csv (lines), quickbooks, xero or journal (issued invoices)")
+    e.add_argument("--out", required=True, help="the folder to write into (made when missing)")
+    e.add_argument("--seller", metavar="ORG", help="only this seller's invoices")
+    e.add_argument("--invoice", metavar="NUMBER", help="only this issued invoice")
+    e.add_argument("--as", dest="as_user", metavar="USERNAME",
+                   help="export in this user's scope, as the app would (default: the root's administrators)")
+    e.set_defaults(func=cmd_invoices_export)
+
+    p = sub.add_parser("export", help="export a buyer's data")
+    esub = p.add_subparsers(dest="what", required=True)
+    e = esub.add_parser("focus", help="the buyer's FOCUS 1.2 rows at its own price, as Parquet")
+    e.add_argument("--buyer", required=True, help="the buying organisation's id")
+    e.add_argument("--period", required=True, help="YYYY-MM")
+    e.add_argument("--out", required=True, help="the Parquet file to write")
+    e.add_argument("--as", dest="as_user", metavar="USERNAME",
+                   help="export as this configured user (default: an admin of the root organisation)")
+    e.set_defaults(func=cmd_export)
 
     p = sub.add_parser("deliveries", help="list what was loaded")
     p.set_defaults(func=cmd_deliveries)
@@ -289,6 +386,9 @@ def main(argv: list[str] | None = None) -> int:
     except StoreBusy as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BUSY
+    except AccessRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except known as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
@@ -299,6 +399,7 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     errors: list[type[BaseException]] = []
     for module, name in (("data.ingest", "IngestError"), ("data.config", "ConfigError"),
                          ("data.billing", "BillingError"), ("queries.scope", "ScopeError"),
+                         ("data.documents.export", "ExportError"),
                          ("pricing.fx", "MissingRate")):
         try:
             errors.append(getattr(__import__(module, fromlist=[name]), name))

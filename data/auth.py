@@ -21,6 +21,9 @@ docs/auth.md describes the whole sign-in design.
   (git-ignored); `ensure_cookie_key` writes one there when neither exists.
 - HTTPS: `served_over_https` decides from the browser's URL and the proxy's headers whether the
   session cookie gets the `Secure` flag (docs/deploy.md).
+
+(About 450 lines: lockout, token reading and revocation, hashing and the cookie key are the four
+parts of one job, keeping sign-in state safe server-side; they share the store tables and policy.)
 """
 from __future__ import annotations
 

@@ -23,6 +23,9 @@ What the files contain (docs/demo.md):
 - provider tax rows; corrections (ChargeClass `Correction`) for the previous month;
 - unassigned cost: accounts no mapping claims, and the untagged rows of a shared account whose
   tagged rows reach customers through tag rules.
+
+(Over 400 lines on purpose: most of it is the catalogue of demo services, prices and cases, read
+top to bottom like data; splitting it would scatter one story over several files.)
 """
 from __future__ import annotations
 

@@ -21,7 +21,8 @@ How a file is loaded (docs/store.md has the user-facing story):
    runs start from groups instead of rescanning the landing rows.
 
 Everything from step 3 on is one transaction (data.store.transaction), with its audit entry
-(action `ingest`): a bad file leaves nothing.
+(action `ingest`): a bad file leaves nothing. Why a file was refused is data/ingest_diagnosis.py;
+reporting progress is data/progress.py. (A little over 400 lines: the five steps above.)
 """
 from __future__ import annotations
 

@@ -235,19 +235,22 @@ def write_drafts(con: duckdb.DuckDBPyConnection, run_id: int, period: date, draf
 def issue_invoices(con: duckdb.DuckDBPyConnection, period: date | str, *, seller: str | None = None,
                    issued_by: str = "cli", org: str | None = None) -> list[tuple[str, str, Decimal, str]]:
     """Issue the period's drafts (of one seller, or all): sequential numbers per seller
-    (`SELLER-000001`), status 'issued', audit-logged. One transaction. Returns
-    [(number, buyer, total, currency)]."""
+    (`SELLER-000001`, or the seller's branding `invoice_prefix` + 000001), status 'issued',
+    audit-logged. One transaction. Returns [(number, buyer, total, currency)]."""
     from data.billing import parse_period  # the CLI's wording for a bad period (billing imports us)
+    from data.config import current_config, invoice_prefixes
     period = parse_period(period)
     issued: list[tuple[str, str, Decimal, str]] = []
     with transaction(con):
         drafts = run(con, "inv_drafts_to_issue", {"period": period, "seller": seller})
+        # the prefix in force when the number is given; an issued number never changes again
+        prefixes = invoice_prefixes(current_config(con)) if drafts else {}
         counters: dict[str, int] = {}
         for invoice_id, inv_seller, buyer, total, currency in drafts:
             if inv_seller not in counters:
                 counters[inv_seller] = run(con, "inv_issued_count", {"seller": inv_seller})[0][0]
             counters[inv_seller] += 1
-            number = f"{inv_seller.upper()}-{counters[inv_seller]:06d}"
+            number = f"{prefixes.get(inv_seller, inv_seller.upper() + '-')}{counters[inv_seller]:06d}"
             run(con, "inv_issue", {"invoice_id": invoice_id, "number": number, "issued_by": issued_by})
             record_audit(con, username=issued_by, org=org, action="invoice_issue", target=number,
                          detail=f"{buyer} {period:%Y-%m} total {total} {currency}")

@@ -1,7 +1,8 @@
-"""Invoices: the drafts and issued invoices the user may see, and one invoice's lines."""
+"""Invoices: the drafts and issued invoices the user may see, one invoice's lines, its PDF and
+lines CSV, and a seller's accounting files for the period (components/documents.py)."""
 import streamlit as st
 
-from components import cached, pickers, tables
+from components import cached, documents, pickers, tables
 from components.auth import require
 from components.errors import user_errors
 from components.money import fmt, percent
@@ -19,6 +20,7 @@ with user_errors():
     frame = tables.frame(listing, LIST_COLUMNS)
     tables.show(frame, money_columns=["subtotal", "tax", "total"], key="invoices_list")
     tables.csv_download(frame, "invoices.csv", key="invoices_list_csv")
+    documents.accounting_buttons(user, period, listing, key="invoices_accounting")
 
     if listing:
         st.subheader("Invoice")
@@ -41,3 +43,4 @@ with user_errors():
         tables.show(lines, money_columns=["amount"], currency=currency, key="invoices_lines")
         tables.csv_download(lines, f"invoice-{detail['number'] or detail['invoice_id']}.csv",
                             key="invoices_lines_csv")
+        documents.invoice_buttons(user.username, detail, key="invoices_doc")

@@ -256,6 +256,13 @@ from queries.reports.admin import audit_entries, deliveries, reconciliation, una
 from queries.reports.common import MAX_ROWS  # noqa: E402,F401
 from queries.reports.common import money_text as _fmt  # noqa: E402,F401  (tests)
 from queries.reports.common import row_share as _share  # noqa: E402,F401  (tests)
-from queries.reports.costs import COST_BY, COST_GROUP_TAG, customer_costs, customer_rows, customer_sub_accounts  # noqa: E402,F401
+from queries.reports.costs import (  # noqa: E402,F401
+    COST_BY,
+    COST_GROUP_TAG,
+    customer_costs,
+    customer_focus_rows,
+    customer_rows,
+    customer_sub_accounts,
+)
 from queries.reports.invoices import customer_summary, invoice_detail, invoice_report, invoices  # noqa: E402,F401
 from queries.reports.margins import MARGIN_BY, margin_breakdown, margin_report  # noqa: E402,F401

@@ -24,9 +24,11 @@ One module per job; callers import from `data.config`, which re-exports every pu
     pricing_objects.py  to_pricing: the document as pricing/'s pure objects
     storage.py          import, read back, export; locked FX rates; the import's audit entry
     plan_editing.py     plans edited by their owner's admins
+    branding.py         a seller's Branding and a buyer's Party for the invoice documents
 """
 from __future__ import annotations
 
+from data.config.branding import buyer_party, invoice_prefixes, seller_branding
 from data.config.errors import ConfigError, ConfigIssue, Path_, format_path, parse_path
 from data.config.fields import (
     ID_RULE,
@@ -56,6 +58,7 @@ from data.config.fields import (
 )
 from data.config.models import (
     BandSpec,
+    BrandingSpec,
     ConfigDocument,
     FeeSpec,
     FxRateSpec,
@@ -89,12 +92,14 @@ __all__ = [
     "Amount", "BcryptHash", "Currency", "Date", "Dec", "Email", "Id", "MarkupPct", "Pct",
     "Period", "Rate", "Text", "TierStart", "Username",
     # the document
-    "BandSpec", "ConfigDocument", "FeeSpec", "FxRateSpec", "MappingSpec", "OrgSpec", "PlanSpec",
+    "BandSpec", "BrandingSpec", "ConfigDocument", "FeeSpec", "FxRateSpec", "MappingSpec", "OrgSpec", "PlanSpec",
     "RootSpec", "RuleSpec", "TiersSpec", "UserSpec",
     # reading, validating, storing, editing
     "load_config", "parse_config", "validate_document", "to_pricing",
     "current_config", "current_version", "dump_config", "export_config", "import_config",
     "parse_plan_text", "plans_owned", "save_plan",
+    # the invoice documents' branding
+    "buyer_party", "invoice_prefixes", "seller_branding",
     # kept importable from here: tests load YAML with it
     "_TextLoader",
 ]

@@ -5,6 +5,7 @@ checks across items live in cross_checks.py. `to_rule` / `to_tiers` / `to_fee` /
 a spec into the pure objects of pricing/."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from typing import Annotated, Any, Literal
@@ -33,12 +34,108 @@ from data.config.fields import (
     TierStart,
     Username,
 )
+from data.documents.branding import (
+    AccountingCodes,
+    Branding,
+    Logo,
+    _check_lines,
+    _check_text,
+    check_colour,
+    check_prefix,
+    check_terms,
+    logo_from_data_uri,
+)
 from pricing.money import ZERO
 from pricing.plans import MATCH_FIELDS, Band, Fee, Plan, Rule, Tiers
 
 
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _logo_ref(value: Any) -> str | None:
+    """A data URI (decoded and checked here) or a .png/.svg file name in the document's folder
+    (read and embedded by load_config, which knows the folder: validate.py)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("allowed: a .png or .svg file name in the configuration's folder, or a data URI")
+    value = value.strip()
+    if value.lower().startswith("data:"):
+        logo_from_data_uri(value, "logo")
+        return value
+    if not value.lower().endswith((".png", ".svg")):
+        raise ValueError(f"logo {value!r} must be a .png or .svg file name, or a data URI")
+    return value
+
+
+def _terms(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    return check_terms(value)
+
+
+def _checked(check: Any) -> Any:
+    """A BeforeValidator from one of data.documents.branding's checks (its sentence names the field)."""
+    def run(value: Any) -> Any:
+        return None if value is None else check(value)
+    return BeforeValidator(run)
+
+
+def _lines(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return list(_check_lines(value, "address_lines"))
+
+
+def _accounting(value: Any) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError("allowed: a mapping of accounting code: value (receivable, tax_payable, "
+                         "revenue_service, …; docs/invoices.md)")
+    AccountingCodes.from_mapping(value)
+    return dict(value)
+
+
+class BrandingSpec(_Spec):
+    """How a seller's invoices look and what its accounting files say (docs/config.md). Every
+    field is optional: the defaults are `Branding.plain` (the organisation's name, `ID-` numbers,
+    30 days, the default accounting codes)."""
+
+    display_name: Text | None = None
+    address_lines: Annotated[list[str], BeforeValidator(_lines)] = Field(default_factory=list)
+    tax_id: Annotated[str | None, _checked(lambda v: _check_text(v, "tax_id", limit=40) or None)] = None
+    logo: Annotated[str | None, BeforeValidator(_logo_ref)] = None
+    accent_colour: Annotated[str | None, _checked(check_colour)] = None
+    payment_terms_days: Annotated[int | None, BeforeValidator(_terms)] = None
+    footer_text: Annotated[str | None, _checked(lambda v: _check_text(v, "footer_text", limit=400))] = None
+    invoice_prefix: Annotated[str | None, _checked(lambda v: check_prefix(v, "invoice_prefix"))] = None
+    credit_note_prefix: Annotated[str | None,
+                                  _checked(lambda v: check_prefix(v, "credit_note_prefix"))] = None
+    email: Email | None = None
+    accounting: Annotated[dict[str, str] | None, BeforeValidator(_accounting)] = None
+
+    @model_validator(mode="after")
+    def _whole(self) -> "BrandingSpec":
+        self.to_branding("seller", "Seller", logo=None)     # the cross-field rules (prefixes differ)
+        return self
+
+    def to_branding(self, org_id: str, org_name: str, *, logo: Logo | None) -> Branding:
+        """The renderers' Branding: these values over `Branding.plain(org_id, org_name)`."""
+        plain = Branding.plain(org_id, org_name)
+        given = {k: getattr(self, k) for k in ("display_name", "tax_id", "accent_colour",
+                                               "payment_terms_days", "footer_text", "invoice_prefix",
+                                               "credit_note_prefix", "email")
+                 if getattr(self, k) is not None}
+        if self.invoice_prefix is not None and self.credit_note_prefix is None:
+            given["credit_note_prefix"] = (f"CN-{self.invoice_prefix}"[:24]
+                                           if f"CN-{self.invoice_prefix}"[:24] != self.invoice_prefix
+                                           else plain.credit_note_prefix)
+        return dataclasses.replace(plain, **given, address_lines=tuple(self.address_lines), logo=logo,
+                                   accounting=AccountingCodes.from_mapping(self.accounting))
 
 
 class RootSpec(_Spec):
@@ -49,6 +146,7 @@ class RootSpec(_Spec):
     kind: Literal["distributor", "reseller"]
     currency: Currency
     country: Text | None = None          # ours: ISO 3166 alpha-2, informational
+    branding: BrandingSpec | None = None  # ours: its invoices' look and accounting codes
 
 
 class OrgSpec(_Spec):
@@ -62,7 +160,8 @@ class OrgSpec(_Spec):
     plan: Id | None = None
     tax_rate_pct: Pct = ZERO
     country: Text | None = None          # ours: informational
-
+    branding: BrandingSpec | None = None  # ours: as a seller, its invoices' look; as a buyer, its address
+    billing_email: Email | None = None    # ours: where its invoices go
 
 
 class MappingSpec(_Spec):
@@ -224,7 +323,7 @@ class ConfigDocument(_Spec):
         r = self.root
         return OrgSpec.model_construct(id=r.id, name=r.name, kind=r.kind, parent=None,
                                        currency=r.currency, plan=None, tax_rate_pct=ZERO,
-                                       country=r.country)
+                                       country=r.country, branding=r.branding, billing_email=None)
 
     def organizations_all(self) -> list[OrgSpec]:
         """The root (as an OrgSpec without parent or plan) followed by `organizations`."""

@@ -4,6 +4,7 @@ listing every problem in line order. `validate_document` runs the cross-item che
 document built in code (import_config does, before it stores anything)."""
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from data.config.models import (
     _Spec,
 )
 from data.config.yamltext import _load_yaml
+from data.documents.branding import load_logo
 from pricing.money import ISO_CURRENCIES
 
 
@@ -48,14 +50,42 @@ def _validate_items(col: _Collector, raw: Any, section: str, model: type[_Spec]
     return ok, bad
 
 
-def parse_config(text: str, source: str = "<text>") -> ConfigDocument:
-    """Parse and validate a YAML configuration document; ConfigError lists every problem."""
+def parse_config(text: str, source: str = "<text>", *, folder: str | Path | None = None) -> ConfigDocument:
+    """Parse and validate a YAML configuration document; ConfigError lists every problem.
+    `folder`: where logo file names are read from (load_config passes the document's folder);
+    without it a logo must be a data URI."""
     data, lines, yaml_issues = _load_yaml(text, source)
-    return _validate_data(data, lines, yaml_issues, source)
+    return _validate_data(data, lines, yaml_issues, source, folder=folder)
+
+
+def _embed_logos(col: _Collector, data: dict, folder: str | Path | None) -> None:
+    """Replace each branding's logo file name by a data URI of the file, so the stored document
+    holds its logos (the store never reads a file the configuration once named). A file that is
+    missing, outside the folder or not a readable PNG/SVG is an issue naming the field."""
+    holders: list[tuple[Path_, Any]] = [(("root",), data.get("root"))]
+    orgs = data.get("organizations")
+    if isinstance(orgs, list):
+        holders += [(("organizations", i), org) for i, org in enumerate(orgs)]
+    for path, holder in holders:
+        branding = holder.get("branding") if isinstance(holder, dict) else None
+        ref = branding.get("logo") if isinstance(branding, dict) else None
+        if not isinstance(ref, str) or not ref.strip() or ref.strip().lower().startswith("data:"):
+            continue                     # the models check data URIs and wrong types
+        where = path + ("branding", "logo")
+        if folder is None:
+            col.add(where, f"{ref!r} is a file name, but this document was not read from a file; "
+                           "allowed: a data URI (data:image/svg+xml;base64,…)")
+            continue
+        try:
+            logo = load_logo(ref, folder)
+        except ValueError as exc:
+            col.add(where, str(exc).rstrip("."))
+            continue
+        branding["logo"] = f"data:{logo.mime};base64,{base64.b64encode(logo.data).decode('ascii')}"
 
 
 def _validate_data(data: Any, lines: dict[Path_, int], yaml_issues: list[ConfigIssue],
-                   source: str) -> ConfigDocument:
+                   source: str, *, folder: str | Path | None = None) -> ConfigDocument:
     """Validate document data (as the YAML loader gives it: every scalar text); `lines` maps
     document paths to the lines issues name (save_plan maps only its plan's paths)."""
     col = _Collector(source, lines)
@@ -67,6 +97,7 @@ def _validate_data(data: Any, lines: dict[Path_, int], yaml_issues: list[ConfigI
     for key in data:
         if key not in SECTIONS:
             col.add((key,), f"unknown key {key!r}; allowed: " + ", ".join(SECTIONS))
+    _embed_logos(col, data, folder)
 
     root: RootSpec | None = None
     if "root" not in data:
@@ -117,7 +148,7 @@ def load_config(path: str | Path) -> ConfigDocument:
     except OSError as exc:
         raise ConfigError([ConfigIssue(str(p), "", f"cannot read the file ({exc.strerror}); "
                                        "allowed: a readable UTF-8 YAML file")]) from exc
-    return parse_config(text, source=str(p))
+    return parse_config(text, source=str(p), folder=p.resolve().parent)
 
 
 def validate_document(doc: ConfigDocument, source: str = "<document>") -> None:
@@ -126,5 +157,11 @@ def validate_document(doc: ConfigDocument, source: str = "<document>") -> None:
     valid = {name: list(enumerate(getattr(doc, name)))
              for name in ("organizations", "account_mappings", "plans", "fx_rates", "users")}
     _check(col, doc.root, valid, set(), set())
+    for where, org in [(("root",), doc.root), *((("organizations", i), o) for i, o in enumerate(doc.organizations))]:
+        logo = org.branding.logo if org.branding else None
+        if logo is not None and not logo.lower().startswith("data:"):
+            # the store holds its logos: load_config embeds files; a document built in code must too
+            col.add(where + ("branding", "logo"), f"{logo!r} is a file name; allowed: a data URI "
+                    "(load_config embeds the file it names)")
     if col.issues:
         raise ConfigError(col.issues)

@@ -18,7 +18,7 @@ import pandas as pd
 from pricing.money import ZERO
 from queries import sql
 from queries.reports.common import check_limit, records, row_share
-from queries.scope import Edge, Scope, ScopeError, check_period, edge, own_org, seller_view
+from queries.scope import Edge, Scope, ScopeError, check_period, check_whole_invoice, edge, own_org, seller_view
 
 COST_BY = ("service", "provider", "sub_account", "region", "category", "day")
 COST_GROUP_TAG = "cost_group"          # the Tags key that names a row's cost group
@@ -137,3 +137,37 @@ def customer_rows(con: duckdb.DuckDBPyConnection, scope: Scope, customer_id: Any
         if c in frame:
             frame[c] = frame[c].astype(object)
     return frame
+
+
+def customer_focus_rows(con: duckdb.DuckDBPyConnection, scope: Scope, customer_id: Any,
+                        period: Any) -> list[dict]:
+    """Every FOCUS row of customer_id's month with its exact share of its pricing group's price,
+    for the customer's own FOCUS export (data/focus_export.py, docs/focus-export.md).
+
+    The whole edge only (ScopeError for a cost-group user or a partial account manager, as for
+    the invoice the rows add up to). Each dict holds the landed FOCUS columns except the
+    provider's cost (BilledCost, EffectiveCost, ContractedCost, ContractedUnitPrice: the seller's
+    cost, never read out), x_Treatment, x_FxRate, x_BuyerCurrency, x_GroupId and `x_Share`: the
+    row's share (docs/pricing.md §8, 10 places) with the group's rounding residue put on the row
+    with the largest share, so that the shares of a group add up to its x_PriceBuyer EXACTLY and
+    the rows of an invoice line to that line's unrounded amount. Tax rows and retained credits
+    are not the buyer's and are not in it."""
+    on = edge(con, scope, customer_id)
+    p = check_period(con, scope, period)
+    check_whole_invoice(scope, on)
+    found = records(con.execute(sql("rpt_customer_focus"), {
+        "period": p, "seller": on.seller, "buyer": on.buyer, "customers": on.customers}))
+    by_group: dict[int, list[dict]] = defaultdict(list)
+    for r in found:
+        r["x_Share"] = row_share(r["x_PriceBuyer"], r["x_RowBasis"], r["x_GroupBasis"], 1,
+                                 r["x_GroupRows"])
+        by_group[r["x_GroupId"]].append(r)
+    for rows in by_group.values():
+        residue = rows[0]["x_PriceBuyer"] - sum((r["x_Share"] for r in rows), ZERO)
+        if residue:
+            largest = max(rows, key=lambda r: (abs(r["x_Share"]), -r["x_Rid"]))
+            largest["x_Share"] += residue
+    for r in found:
+        for hidden in ("x_RowBasis", "x_GroupBasis", "x_GroupRows", "x_PriceBuyer"):
+            del r[hidden]
+    return found
