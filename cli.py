@@ -8,6 +8,9 @@
     python cli.py report invoices|margins|reconcile --period YYYY-MM [--json] [--as USERNAME]
     python cli.py invoices export --period YYYY-MM --format pdf|csv|quickbooks|xero|journal --out DIR
                   [--seller ORG] [--invoice NUMBER] [--as USERNAME]
+    python cli.py invoices send --period YYYY-MM [--seller ORG] [--resend] [--as USERNAME]
+                                                 e-mail issued invoices to their billing contacts
+    python cli.py credit-note --invoice NUMBER --amount A | --full --reason TEXT [--as USERNAME]
     python cli.py export focus --buyer ORG --period YYYY-MM --out FILE.parquet [--as USERNAME]
     python cli.py deliveries                     what was loaded
     python cli.py users                          the configured sign-ins
@@ -227,6 +230,58 @@ def cmd_invoices_export(args) -> int:
     return 0
 
 
+def cmd_invoices_send(args) -> int:
+    """`invoices send`: e-mail the seller's issued invoices of a period (data/delivery.py); one
+    line per invoice and a summary; exit status 1 when any invoice failed or had no contact."""
+    from data.billing import parse_period
+    from data.delivery import SendError, send_period, settings_or_error
+    from queries.scope import check_period
+    con = _open(args)
+    who = _who(con, args)
+    period = check_period(con, who, parse_period(args.period))   # a period not billed is bad input (1)
+    try:
+        settings = settings_or_error()
+        outcomes = _as_user(args, lambda: send_period(con, period, settings=settings, scope=who,
+                                                      seller=args.seller, resend=args.resend,
+                                                      sent_by=args.as_user or "cli"))
+    except SendError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o["status"]] = counts.get(o["status"], 0) + 1
+        if o["status"] == "sent":
+            print(f"sent {o['number']} to {o['buyer']} <{o['to']}>")
+        elif o["status"] == "skipped":
+            print(f"skipped {o['number']} to {o['buyer']}: sent to {o['to']} on {o['sent_at']:%Y-%m-%d %H:%M} "
+                  f"(--resend sends it again)")
+        else:
+            print(f"FAILED {o['number']} to {o['buyer']}: {o['error']}")
+    summary = ", ".join(f"{counts[s]} {s}" for s in ("sent", "skipped", "failed", "no_contact") if s in counts)
+    print(f"{len(outcomes)} invoice{'s' if len(outcomes) != 1 else ''}: {summary}")
+    return EXIT_INPUT if counts.get("failed") or counts.get("no_contact") else 0
+
+
+def cmd_credit_note(args) -> int:
+    """`credit-note`: credit part (--amount) or all that remains (--full) of an issued invoice
+    (data/credit_notes.py). With --as, only an administrator of the seller may."""
+    from data.credit_notes import CreditNoteError, issue_credit_note
+    con = _open(args)
+    who = _who(con, args) if args.as_user else None      # without --as: the root administrators' CLI
+    try:
+        note = _as_user(args, lambda: issue_credit_note(
+            con, invoice_number=args.invoice, amount=args.amount, full=args.full, reason=args.reason,
+            issued_by=args.as_user or "cli", scope=who))
+    except CreditNoteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    ccy = note["currency"]
+    print(f"issued credit note {note['number']} against invoice {note['invoice_number']} to {note['buyer']}: "
+          f"{_money(note['amount'], ccy)} + tax {_money(note['tax'], ccy)} = {_money(note['total'], ccy)} {ccy}; "
+          f"{_money(note['remaining'], ccy)} {ccy} left to credit")
+    return 0
+
+
 def cmd_export(args) -> int:
     """`export focus`: the buyer's own FOCUS 1.2 file (data/focus_export.py)."""
     from data.focus_export import ExportError, export_focus
@@ -350,6 +405,23 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--as", dest="as_user", metavar="USERNAME",
                    help="export in this user's scope, as the app would (default: the root's administrators)")
     e.set_defaults(func=cmd_invoices_export)
+    e = isub.add_parser("send", help="e-mail a period's issued invoices to their buyers' billing contacts")
+    e.add_argument("--period", required=True, help="YYYY-MM")
+    e.add_argument("--seller", metavar="ORG", help="the selling organisation (default: --as user's, else the root)")
+    e.add_argument("--resend", action="store_true", help="send again invoices that were sent before")
+    e.add_argument("--as", dest="as_user", metavar="USERNAME",
+                   help="send as this user (an administrator of the seller)")
+    e.set_defaults(func=cmd_invoices_send)
+
+    p = sub.add_parser("credit-note", help="credit part or all of an issued invoice (a numbered credit note)")
+    p.add_argument("--invoice", required=True, metavar="NUMBER", help="the issued invoice's number")
+    how = p.add_mutually_exclusive_group(required=True)
+    how.add_argument("--amount", help="what to credit before tax, e.g. 250.00 (tax at the invoice's rate)")
+    how.add_argument("--full", action="store_true", help="credit everything the invoice has left")
+    p.add_argument("--reason", required=True, help="printed on the credit note")
+    p.add_argument("--as", dest="as_user", metavar="USERNAME",
+                   help="issue as this user (an administrator of the seller; default: the root's administrators)")
+    p.set_defaults(func=cmd_credit_note)
 
     p = sub.add_parser("export", help="export a buyer's data")
     esub = p.add_subparsers(dest="what", required=True)

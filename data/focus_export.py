@@ -78,10 +78,12 @@ class ExportResult:
 
 def line_key(row: dict) -> tuple:
     """The invoice line a FOCUS row's price is on (pricing/invoice.py): a passed credit on its
-    provider's credit line, every other row on its (provider, service) line."""
+    provider's credit line, every other row on its (provider, service) line (a provider correction
+    on the line of the month it corrects)."""
     if row["x_Treatment"] == "passed_credit":
         return ("credit", row["ProviderName"], None)
-    return ("service", row["ProviderName"], service_label(row["ServiceName"], row["ChargeClass"]))
+    return ("service", row["ProviderName"],
+            service_label(row["ServiceName"], row["ChargeClass"], row.get("x_CorrectsPeriod")))
 
 
 def _invoice(con: duckdb.DuckDBPyConnection, scope: Scope, seller: str, buyer: str, period) -> dict:
@@ -140,6 +142,7 @@ def focus_rows(con: duckdb.DuckDBPyConnection, scope: Scope, buyer: Any, period:
         row["BillingAccountId"] = on.buyer
         row["BillingAccountName"] = on.buyer_org.name
         row["x_Treatment"] = r["x_Treatment"]
+        row["x_CorrectsPeriod"] = r["x_CorrectsPeriod"]   # as the run grouped it: the line it is on
         out.append(row)
     check_against_invoice(out, invoice)
     return out, invoice

@@ -119,12 +119,12 @@ def assemble_drafts(con: duckdb.DuckDBPyConnection, run_id: int, period: date, o
                                                  "usage": ZERO})
 
     sums_rows = run(con, "fct_invoice_sums", {"run_id": run_id})
-    for seller, buyer, treatment, provider, service, charge_class, price, _rows in sums_rows:
+    for seller, buyer, treatment, provider, service, charge_class, corrects, price, _rows in sums_rows:
         bucket = invoice_body(seller, buyer)
         if treatment == "passed_credit":
             bucket["credit"][provider] += price
         else:
-            key = (provider, service_label(service, charge_class))
+            key = (provider, service_label(service, charge_class, corrects))
             bucket["service"][key] = bucket["service"].get(key, ZERO) + price
             if treatment == "priced":
                 bucket["usage"] += price

@@ -18,16 +18,17 @@ from typing import Iterable, Mapping, Sequence
 from pricing.assign import AccountMapping, assign_rows
 from pricing.fx import FxTable, MissingRate, period_of
 from pricing.hierarchy import Org, path_from_root
-from pricing.invoice import Invoice, assemble_invoice, service_label
+from pricing.invoice import Invoice, assemble_invoice, corrected_period, service_label
 from pricing.money import HUNDRED, ONE, ZERO, D, calc, ledger, round_line
 from pricing.plans import PRICED_CATEGORIES, Plan
 from pricing.rules import resolve
 from pricing.tiers import apply_tiers
 
-# §2: the pricing-group key (besides period and customer), in fct_ledger column order.
+# §2: the pricing-group key (besides period and customer), in fct_ledger column order but the
+# last: x_CorrectsPeriod, the month a provider correction corrects (§7; None for other rows).
 KEY_FIELDS = ("ProviderName", "BillingAccountId", "SubAccountId", "InvoiceId", "ServiceCategory",
               "ServiceName", "SkuId", "RegionId", "ChargeCategory", "ChargeClass",
-              "CommitmentDiscountStatus", "x_Commitment", "BillingCurrency")
+              "CommitmentDiscountStatus", "x_Commitment", "BillingCurrency", "x_CorrectsPeriod")
 AMOUNT_FIELDS = ("ListCost", "ContractedCost", "BilledCost", "EffectiveCost")
 TREATMENTS = ("priced", "retained_credit", "passed_credit", "adjustment", "provider_tax")
 ISSUE_KINDS = ("unassigned", "no_rule", "no_fx", "no_plan")
@@ -53,6 +54,7 @@ class RowGroup:
     CommitmentDiscountStatus: str | None
     x_Commitment: bool
     BillingCurrency: str
+    x_CorrectsPeriod: date | None         # §7: the month a provider correction corrects
     x_RowCount: int
     ListCost: Decimal
     ContractedCost: Decimal
@@ -86,6 +88,7 @@ class LedgerEntry:
     CommitmentDiscountStatus: str | None
     x_Commitment: bool
     BillingCurrency: str
+    x_CorrectsPeriod: date | None         # §7: the month a provider correction corrects
     x_RowCount: int
     ListCost: Decimal
     ContractedCost: Decimal
@@ -130,6 +133,7 @@ class PricingIssue:
     CommitmentDiscountStatus: str | None
     x_Commitment: bool
     BillingCurrency: str
+    x_CorrectsPeriod: date | None
     row_count: int
     BilledCost: Decimal
     detail: str
@@ -164,15 +168,19 @@ class BillingResult:
     def invoice(self, seller: str, buyer: str) -> Invoice | None:
         return next((i for i in self.invoices if i.seller == seller and i.buyer == buyer), None)
 
-    def margins(self) -> list[dict]:
+    def margins(self, credit_notes: Iterable[Mapping[str, object]] = ()) -> list[dict]:
         """§9 per selling organisation and invoice currency: revenue = Σ subtotals of the invoices
-        it issues; cost = round(Σ ledger(x_Cost × x_FxRate)) over its selling-edge ledger entries
-        (retained credits included: they are its margin); margin = revenue − cost."""
+        it issues, less the amounts (before tax) of `credit_notes` against them ({seller,
+        currency, amount}: the period's credit notes, which the engine does not issue itself);
+        cost = round(Σ ledger(x_Cost × x_FxRate)) over its selling-edge ledger entries (retained
+        credits included: they are its margin); margin = revenue − cost."""
         with calc():
             revenue: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
             cost: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
             for inv in self.invoices:
                 revenue[(inv.seller, inv.currency)] += inv.subtotal
+            for note in credit_notes:
+                revenue[(str(note["seller"]), str(note["currency"]))] -= D(note["amount"])
             for e in self.ledger:
                 cost[(e.x_SellerId, e.x_BuyerCurrency)] += ledger(e.x_Cost * e.x_FxRate)
             out = []
@@ -201,8 +209,9 @@ def _group_rows(period: date, rows: Iterable[Mapping[str, object]]) -> list[RowG
             commitment = bool(row["x_Commitment"])
         else:
             commitment = row.get("CommitmentDiscountId") is not None
-        key_values = {f: row.get(f) for f in KEY_FIELDS if f != "x_Commitment"}
+        key_values = {f: row.get(f) for f in KEY_FIELDS if f not in ("x_Commitment", "x_CorrectsPeriod")}
         key_values["x_Commitment"] = commitment
+        key_values["x_CorrectsPeriod"] = corrected_period(row.get("ChargeClass"), row.get("ChargePeriodStart"))
         customer = row.get("x_CustomerId")
         if key_values["ChargeCategory"] == "Tax":
             customer = None                            # provider tax is never assigned (§1)
@@ -433,7 +442,8 @@ def _bill(period: date, orgs: Mapping[str, Org], plans: Mapping[str, Plan], fx: 
                     p.cost, p.pre_tier, t, price, buyer.currency, p.rate_buyer, price_buyer,
                     ledger(p.cost * p.rate_seller), p.code, p.share_frac))
                 if p.treatment in ("priced", "adjustment"):
-                    service_sums[(g.ProviderName, service_label(g.ServiceName, g.ChargeClass))] += price_buyer
+                    service_sums[(g.ProviderName, service_label(g.ServiceName, g.ChargeClass,
+                                                                g.x_CorrectsPeriod))] += price_buyer
                 if p.treatment == "priced":
                     usage += price_buyer
                 if p.treatment == "passed_credit":

@@ -8,7 +8,7 @@ the difference of two rounded subtotals). The tier breakdown (§5) is the `detai
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Mapping, Sequence
 
@@ -43,11 +43,39 @@ class Invoice:
     tier: TierResult | None = None
 
 
-def service_label(service: str, charge_class: str | None) -> str:
+def corrected_period(charge_class: str | None, charge_period_start: object) -> date | None:
+    """The month a provider correction row corrects: the first day of the month of its
+    ChargePeriodStart (a date, a datetime, or a FOCUS date/time string, read in UTC as landing
+    does); None for every other row (landing_groups_insert keys groups the same way)."""
+    if charge_class != "Correction" or charge_period_start in (None, ""):
+        return None
+    if isinstance(charge_period_start, str):
+        text = charge_period_start.strip()
+        if text[-1:] in ("Z", "z"):
+            text = text[:-1]
+        start = datetime.fromisoformat(text)
+        if start.tzinfo is not None:
+            start = start.astimezone(timezone.utc)
+    elif isinstance(charge_period_start, datetime):
+        start = charge_period_start
+        if start.tzinfo is not None:
+            start = start.astimezone(timezone.utc)
+    elif isinstance(charge_period_start, date):
+        start = charge_period_start
+    else:
+        raise ValueError(f"ChargePeriodStart {charge_period_start!r} is not a date")
+    return date(start.year, start.month, 1)
+
+
+def service_label(service: str, charge_class: str | None, corrects: date | None = None) -> str:
     """The service part of a service line's key: provider corrections (FOCUS ChargeClass
     'Correction': rows billed now that correct an earlier charge period) get a line of their
-    own, so an invoice shows what is new and what corrects the past."""
-    return f"{service} (correction)" if charge_class == "Correction" else service
+    own per month they correct (`corrects`, corrected_period), so an invoice shows what is new
+    and what corrects which month ("AmazonEC2 (correction of 2026-09)"; a run billed before
+    groups kept the month says "(correction)")."""
+    if charge_class != "Correction":
+        return service
+    return f"{service} (correction of {corrects:%Y-%m})" if corrects is not None else f"{service} (correction)"
 
 
 def _kept(line: InvoiceLine) -> bool:

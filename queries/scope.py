@@ -264,5 +264,11 @@ from queries.reports.costs import (  # noqa: E402,F401
     customer_rows,
     customer_sub_accounts,
 )
-from queries.reports.invoices import customer_summary, invoice_detail, invoice_report, invoices  # noqa: E402,F401
+from queries.reports.invoices import (  # noqa: E402,F401
+    credit_notes,
+    customer_summary,
+    invoice_detail,
+    invoice_report,
+    invoices,
+)
 from queries.reports.margins import MARGIN_BY, margin_breakdown, margin_report  # noqa: E402,F401

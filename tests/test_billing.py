@@ -360,7 +360,7 @@ def test_provider_correction_rows_get_a_line_of_their_own(tmp_path):
     con = make_store(tmp_path, two_tier(), rows)
     _, inv = bill(con)
     assert inv["contoso"]["lines"]["AWS AmazonEC2"] == d("5700.00")
-    assert inv["contoso"]["lines"]["AWS AmazonEC2 (correction)"] == d("-95.00")
+    assert inv["contoso"]["lines"]["AWS AmazonEC2 (correction of 2026-05)"] == d("-95.00")
 
 
 def test_fx_rates_of_an_issued_period_are_locked(tmp_path):

@@ -123,7 +123,7 @@ def test_layout_groups_by_provider_then_service_and_sections(poppler):
     flat = squash(pdf_to_text(render(sample_invoice())))
     order = ["AWS", "Amazon Elastic Compute Cloud", "Amazon Relational Database Service",
              "Amazon Simple Storage Service", "Google Cloud", "Compute Engine", "Microsoft",
-             "Virtual Machines", "Virtual Machines (correction)", "Credits", "AWS credits", "Fees",
+             "Virtual Machines", "Virtual Machines (correction of 2026-04)", "Credits", "AWS credits", "Fees",
              "Managed service fee", "Support 3%", "Corrections of earlier invoices",
              "Correction to 2026-04 (invoice MSP-ONE-000031)"]
     positions = [flat.index(part, flat.index("Description")) for part in order]

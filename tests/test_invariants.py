@@ -212,3 +212,42 @@ def test_drill_down_rows_add_up_to_the_unrounded_invoice_lines(demo_store):
                 assert scope._fmt(rows[provider], currency) == scope._fmt(lines[provider], currency)
             checked += 1
     assert checked > 40
+
+
+def test_revenue_is_net_of_credit_notes_for_every_seller_and_period():
+    """Σ issued and draft subtotals − Σ credit notes (before tax) = the margin report's revenue,
+    per seller, period and currency, once credit notes exist (docs/pricing.md §9): on the
+    hand-built channel of tests/test_scope.py with notes of three sellers, partial and full, in
+    USD and JPY, in two periods."""
+    from data.credit_notes import issue_credit_note
+    from data.invoicing import issue_invoices
+    from tests.test_scope import build_store
+    con = build_store()
+    try:
+        for seller in ("dist", "r2"):
+            assert issue_invoices(con, "2026-05", seller=seller, issued_by="test")
+        numbers = dict(con.execute("SELECT seller || ' ' || buyer || ' ' || strftime(x_Period, '%Y-%m'), number "
+                                   "FROM invoices WHERE status = 'issued'").fetchall())
+        for key, amount in (("r1 c1 2026-05", "100.00"), ("r1 c1 2026-05", None), ("r1 c1 2026-04", "0.01"),
+                            ("dist r1 2026-05", "70.00"), ("r2 c4 2026-05", "99"), ("r2 c3 2026-05", None)):
+            issue_credit_note(con, invoice_number=numbers[key], amount=amount, full=amount is None,
+                              reason="invariant", issued_by="test")
+        assert con.execute("SELECT count(*) FROM credit_notes").fetchone()[0] == 6
+        sellers = [r[0] for r in con.execute("SELECT DISTINCT seller FROM invoices ORDER BY 1").fetchall()]
+        checked = 0
+        for period in billed_periods(con):
+            for seller in sellers:
+                who = org_scope(con, seller)
+                revenue = defaultdict(Decimal)
+                for inv in scope.invoice_report(con, who, period):
+                    if inv["seller"] == seller:
+                        credited = sum((Decimal(n["amount"]) for n in inv.get("credit_notes", ())), Decimal(0))
+                        assert credited <= Decimal(inv["subtotal"]), inv
+                        revenue[inv["currency"]] += Decimal(inv["subtotal"]) - credited
+                        checked += bool(inv.get("credit_notes"))
+                margins = {m["currency"]: Decimal(m["revenue"]) for m in scope.margin_report(con, who, period)}
+                assert {k: v for k, v in margins.items() if v} == {k: v for k, v in revenue.items() if v}, \
+                    (seller, period)
+        assert checked == 5                  # every credited invoice was met (R1's May invoice twice over)
+    finally:
+        con.close()

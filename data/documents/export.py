@@ -7,10 +7,12 @@ user may see; the seller's `Branding` and the buyer's `Party` come from the conf
 force (`data.config.seller_branding` / `buyer_party`). The renderers in this package stay pure.
 
 - `invoice_pdf`, `invoice_lines_csv`: one invoice → (file name, bytes).
+- `credit_note_pdf`: one credit note → (file name, bytes).
 - `period_files(con, scope, period, fmt, seller=None)`: a period's documents in one format →
-  [(file name, bytes)]: `pdf` one file per invoice (issued or draft), `csv` the lines of every
-  invoice, `quickbooks` / `xero` / `journal` the seller's issued invoices for its accounting
-  system (admins and leaders of the seller only).
+  [(file name, bytes)]: `pdf` one file per invoice (issued or draft) and per credit note, `csv`
+  the lines of every invoice and credit note, `quickbooks` / `xero` / `journal` the seller's
+  issued invoices and the credit notes against them for its accounting system (admins and
+  leaders of the seller only). A credit note belongs to the period of the invoice it credits.
 - `write_folder(files, out)`: every file written under a temporary name and renamed, so a
   failure leaves nothing half-written.
 
@@ -79,6 +81,25 @@ def _pdf(doc, invoice: dict, today: date | None) -> tuple[str, bytes]:
     return invoice_file_name(invoice, "pdf"), data
 
 
+def _note_pdf(doc, note: dict, invoice: dict) -> tuple[str, bytes]:
+    from data.config import buyer_party, seller_branding
+    from data.documents.pdf import render_credit_note_pdf
+    data = render_credit_note_pdf(note, invoice, seller_branding(doc, note["seller"]),
+                                  buyer_party(doc, note["buyer"]),
+                                  issue_date=as_date(note["issued_at"], "issued_at"))
+    return f"{_safe(note['number'])}.pdf", data
+
+
+def credit_note_pdf(con: duckdb.DuckDBPyConnection, scope, number: Any) -> tuple[str, bytes]:
+    """One credit note the scope may see (its invoice is one it may see), as its branded PDF;
+    an ExportError naming the number when there is none."""
+    from queries.reports.invoices import credit_notes, invoice_detail
+    note = next((n for n in credit_notes(con, scope) if n["number"] == number), None)
+    if note is None:
+        raise ExportError(f"There is no credit note numbered {number!r} that you may see.")
+    return _note_pdf(_config(con), note, invoice_detail(con, scope, note["invoice_id"]))
+
+
 def invoice_pdf(con: duckdb.DuckDBPyConnection, scope, invoice_id: Any, *,
                 today: date | None = None) -> tuple[str, bytes]:
     """One invoice the scope may see, as its branded PDF (ScopeError when it may not)."""
@@ -126,10 +147,12 @@ def period_files(con: duckdb.DuckDBPyConnection, scope, period: Any, fmt: str, *
                  seller: str | None = None, number: str | None = None,
                  today: date | None = None) -> list[tuple[str, bytes]]:
     """The period's documents in `fmt` (FORMATS) for the invoices the scope may see, of one
-    seller or all (or the one issued invoice `number`). Accounting formats: the seller's issued
-    invoices, for its admins and leaders (seller defaults to the user's organisation)."""
+    seller or all (or the one issued invoice `number`), with the credit notes against them.
+    Accounting formats: the seller's issued invoices and their credit notes, for its admins and
+    leaders (seller defaults to the user's organisation)."""
     from data.config import seller_branding
     from data.documents.accounting import journal_csv, lines_csv, quickbooks_csv, xero_csv
+    from queries.reports.invoices import credit_notes
     from queries.scope import ScopeError
     if fmt not in FORMATS:
         raise ExportError(f"Unknown format {fmt!r}; allowed: {', '.join(FORMATS)}.")
@@ -141,6 +164,9 @@ def period_files(con: duckdb.DuckDBPyConnection, scope, period: Any, fmt: str, *
                              "selling organisation only.")
     chosen = _period_invoices(con, scope, period, seller, number, doc)
     p = as_date(chosen[0]["period"], "period")
+    by_id = {inv["invoice_id"]: inv for inv in chosen}
+    notes = [n for n in sorted(credit_notes(con, scope, p), key=lambda n: n["credit_note_id"])
+             if n["invoice_id"] in by_id]
     tag = _safe(number) if number else f"{p:%Y-%m}" + (f"-{_safe(seller)}" if seller else "")
     if fmt == "pdf":
         names: set[str] = set()
@@ -152,16 +178,23 @@ def period_files(con: duckdb.DuckDBPyConnection, scope, period: Any, fmt: str, *
                                   f"different invoice prefixes.")
             names.add(name)
             out.append((name, data))
+        for note in notes:
+            name, data = _note_pdf(doc, note, by_id[note["invoice_id"]])
+            if name in names:
+                raise ExportError(f"A credit note and another document would both be written as {name}; "
+                                  f"give the seller a credit_note_prefix apart from its invoice prefixes.")
+            names.add(name)
+            out.append((name, data))
         return out
     sellers = {s: seller_branding(doc, s) for s in sorted({inv["seller"] for inv in chosen})}
     if fmt == "csv":
-        return [(f"invoice-lines-{tag}.csv", lines_csv(chosen, sellers=sellers))]
+        return [(f"invoice-lines-{tag}.csv", lines_csv(chosen, notes, sellers=sellers))]
     issued = [inv for inv in chosen if inv["status"] == "issued"]
     if not issued:
         raise ExportError(f"No invoice of {seller} for {p:%Y-%m} is issued yet; accounting files "
                           f"hold issued invoices only (python cli.py issue --period {p:%Y-%m}).")
     make = {"quickbooks": quickbooks_csv, "xero": xero_csv, "journal": journal_csv}[fmt]
-    return [(f"{fmt}-{tag}.csv", make(issued, sellers=sellers))]
+    return [(f"{fmt}-{tag}.csv", make(issued, notes, sellers=sellers))]
 
 
 def write_folder(files: list[tuple[str, bytes]], out: str | Path) -> list[Path]:

@@ -1,7 +1,8 @@
 -- landing_groups_insert: landing_focus → landing_groups for some deliveries (docs/store.md).
 -- Groups the FOCUS rows of the deliveries $ingest_ids (of period $period, or of every period
 -- when $period is NULL; tax rows too, so every delivery of a period has groups, and the billing
--- run skips them) by the pricing key of docs/pricing.md §2 plus what customer
+-- run skips them) by the pricing key of docs/pricing.md §2 (with, for provider corrections, the
+-- month they correct: x_CorrectsPeriod, the month of the row's ChargePeriodStart) plus what customer
 -- assignment needs: the values of the tag keys $tag_keys (NULL when empty) and the charge day
 -- of rows a dated mapping may move: every row when $dated_all, else rows whose provider and
 -- sub-account are in $dated_subs or provider and billing account in $dated_bas (each written
@@ -24,6 +25,10 @@ keyed AS (
         ChargeCategory, ChargeClass, CommitmentDiscountStatus,
         CommitmentDiscountId IS NOT NULL AS x_Commitment,
         BillingCurrency,
+        -- a correction's line names the month it corrects (docs/pricing.md §7); NULL otherwise,
+        -- so every other group is cut as before
+        CASE WHEN ChargeClass = 'Correction'
+             THEN date_trunc('month', ChargePeriodStart)::DATE END AS x_CorrectsPeriod,
         CASE WHEN len($tag_keys::VARCHAR[]) > 0
              THEN json_extract_string(Tags, $tag_keys::VARCHAR[]) END AS x_TagValues,
         CASE WHEN $dated_all
@@ -41,7 +46,7 @@ final AS (
         ProviderName, BillingAccountId, SubAccountId, InvoiceId,
         ServiceCategory, ServiceName, SkuId, RegionId,
         ChargeCategory, ChargeClass, CommitmentDiscountStatus, x_Commitment,
-        BillingCurrency, x_TagValues, x_Day,
+        BillingCurrency, x_CorrectsPeriod, x_TagValues, x_Day,
         count(*)            AS x_RowCount,
         sum(ListCost)       AS ListCost,
         sum(ContractedCost) AS ContractedCost,

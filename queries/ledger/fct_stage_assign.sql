@@ -1,6 +1,7 @@
 -- fct_stage_assign: the period's pricing groups (landing_groups, tax rows aside) → customers
 -- (docs/pricing.md §1), by the run's account decisions (fct_stage_accounts, run first).
--- Writes the run's pricing groups to fct_groups: one row per (customer, pricing key) with summed
+-- Writes the run's pricing groups to fct_groups: one row per (customer, pricing key: with the
+-- corrected month x_CorrectsPeriod of provider corrections) with summed
 -- amounts and a group id x_GroupId; x_CustomerId is NULL for unassigned groups (the ledger view
 -- never shows them: no edge prices them). Groups cut by tag values or day are summed back to
 -- one per (customer, pricing key); the day cut is per account, so a key is never split between
@@ -41,6 +42,7 @@ merged AS (
         ProviderName, BillingAccountId, SubAccountId, InvoiceId,
         ServiceCategory, ServiceName, SkuId, RegionId,
         ChargeCategory, ChargeClass, CommitmentDiscountStatus, x_Commitment, BillingCurrency,
+        x_CorrectsPeriod,
         sum(x_RowCount)     AS x_RowCount,
         sum(ListCost)       AS ListCost,
         sum(ContractedCost) AS ContractedCost,

@@ -1,5 +1,6 @@
 """Invoices the user's organisation issues or receives: the list, one invoice with its lines,
-the portal's headline (one customer's invoice for a month) and the CLI's invoice report.
+the credit notes against them, the portal's headline (one customer's invoice for a month) and
+the CLI's invoice report.
 
 Money comes back as `Decimal` at the currency's places, except `invoice_report` (for
 `cli.py report invoices --json`), which returns strings with the currency's minor-unit places.
@@ -29,6 +30,11 @@ def _lines(con: duckdb.DuckDBPyConnection, scope: Scope, **filters: Any) -> dict
     for line in records(con.execute(sql("rpt_invoice_lines"), params)):
         out[line["invoice_id"]].append(line)
     return out
+
+
+def _notes(con: duckdb.DuckDBPyConnection, scope: Scope, **filters: Any) -> list[dict]:
+    params = {**invoice_params(scope), "period": None, "buyer": None, "invoice_id": None, **filters}
+    return records(con.execute(sql("rpt_credit_notes"), params))
 
 
 def _header(row: dict) -> dict:
@@ -110,12 +116,42 @@ def customer_summary(con: duckdb.DuckDBPyConnection, scope: Scope, customer_id: 
     return summary
 
 
+def credit_notes(con: duckdb.DuckDBPyConnection, scope: Scope, period: Any = None) -> list[dict]:
+    """The credit notes the user may see (exactly those against invoices they may see: one scope
+    rule, rpt_scoped_invoices), of one period (the credited invoice's) or all, newest period
+    first. Each is the shape docs/invoices.md gives the renderers: {credit_note_id, number,
+    invoice_id, invoice_number, period, seller, seller_name, buyer, buyer_name, currency, reason,
+    amount, tax_rate_pct, tax, total, issued_at}, money as Decimal at the currency's places."""
+    p = check_period(con, scope, period) if period is not None else None
+    out = []
+    for r in _notes(con, scope, period=p):
+        ccy = r["currency"]
+        out.append({
+            "credit_note_id": r["credit_note_id"], "number": r["number"], "invoice_id": r["invoice_id"],
+            "invoice_number": r["invoice_number"], "period": r["x_Period"], "seller": r["seller"],
+            "seller_name": r["seller_name"], "buyer": r["buyer"], "buyer_name": r["buyer_name"],
+            "currency": ccy, "reason": r["reason"], "amount": round_line(r["amount"], ccy),
+            "tax_rate_pct": r["tax_rate_pct"], "tax": round_line(r["tax"], ccy),
+            "total": round_line(r["total"], ccy), "issued_at": r["issued_at"],
+        })
+    return out
+
+
 def invoice_report(con: duckdb.DuckDBPyConnection, scope: Scope, period: Any) -> list[dict]:
     """The period's current invoices the user may see, for `cli.py report invoices --json`:
     [{seller, buyer, period 'YYYY-MM', currency, lines: [{description, amount}], subtotal, tax,
-    total, status}], money as strings with the currency's minor-unit places."""
+    total, status}], money as strings with the currency's minor-unit places. An invoice with
+    credit notes also has `credit_notes: [{number, invoice, amount, tax, total, reason}]` (the
+    key is left out when there are none, so the report of a period without credit notes reads
+    as it always did)."""
     p = check_period(con, scope, period)
     lines = _lines(con, scope, period=p)
+    notes: dict[int, list[dict]] = defaultdict(list)
+    for n in sorted(_notes(con, scope, period=p), key=lambda n: n["credit_note_id"]):
+        ccy = n["currency"]
+        notes[n["invoice_id"]].append({
+            "number": n["number"], "invoice": n["invoice_number"], "amount": money_text(n["amount"], ccy),
+            "tax": money_text(n["tax"], ccy), "total": money_text(n["total"], ccy), "reason": n["reason"]})
     out = []
     for row in sorted(_invoices(con, scope, period=p), key=lambda r: (r["seller"], r["buyer"])):
         ccy = row["currency"]
@@ -126,4 +162,6 @@ def invoice_report(con: duckdb.DuckDBPyConnection, scope: Scope, period: Any) ->
             "subtotal": money_text(row["subtotal"], ccy), "tax": money_text(row["tax"], ccy),
             "total": money_text(row["total"], ccy), "status": row["status"],
         })
+        if notes.get(row["invoice_id"]):
+            out[-1]["credit_notes"] = notes[row["invoice_id"]]
     return out

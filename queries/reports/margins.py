@@ -32,8 +32,9 @@ def _margin_rows(con: duckdb.DuckDBPyConnection, scope: Scope, period: Any, by: 
 def margin_report(con: duckdb.DuckDBPyConnection, scope: Scope, period: Any) -> list[dict]:
     """The user's own organisation's margin (docs/pricing.md §9), one entry per invoice currency:
     [{org, currency, revenue, cost, margin}] as strings. Revenue = Σ subtotals of the invoices it
-    issues; cost = its cost for the same rows (x_Cost × x_FxRate), rounded once. Admins and
-    leaders only; never another organisation's margin."""
+    issues for the period, less the credit notes against them (before tax); cost = its cost
+    for the same rows (x_Cost × x_FxRate), rounded once. Admins and leaders only; never another
+    organisation's margin."""
     if not full_view(scope):
         raise ScopeError("Margins are shown to administrators and leaders only.")
     return [{"org": scope.org_id, "currency": r["currency"], "revenue": r["revenue"],
@@ -45,7 +46,8 @@ def margin_breakdown(con: duckdb.DuckDBPyConnection, scope: Scope, period: Any, 
     """The user's organisation's margin on its own selling edges by customer ({customer, name}),
     provider ({provider}) or service ({provider, service}), plus currency, revenue, cost, margin
     as strings. Revenue per provider/service comes from invoice lines (fees: provider '(fees)',
-    passed credits: service '(credits)'); each cost is rounded once per entry, so entries can
+    passed credits: service '(credits)'; credit notes, as negative revenue: per customer, and
+    provider '(credit notes)' with the note's number as service); each cost is rounded once per entry, so entries can
     differ from margin_report's single rounding by a cent. Admins and leaders; account managers
     see their assigned customers only."""
     if by not in MARGIN_BY:

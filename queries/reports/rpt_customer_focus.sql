@@ -9,8 +9,9 @@
 --   BilledCost, EffectiveCost, ContractedCost, ContractedUnitPrice (the provider's charge: the
 --   seller's cost), x_Treatment (priced | passed_credit | adjustment), x_FxRate (provider
 --   BillingCurrency → buyer currency, as the run priced the group), x_RowBasis, x_PriceBuyer,
---   x_GroupBasis, x_GroupRows, x_BuyerCurrency; ordered by ChargePeriodStart, ProviderName,
---   ServiceName, ResourceId, x_Rid.
+--   x_GroupBasis, x_GroupRows, x_BuyerCurrency, x_CorrectsPeriod (the month the row's group
+--   corrects, its invoice line names it; NULL but for provider corrections); ordered by
+--   ChargePeriodStart, ProviderName, ServiceName, ResourceId, x_Rid.
 -- Parameters: $period DATE; $seller VARCHAR, $buyer VARCHAR (the edge); $customers VARCHAR[]
 --   (NULL = every end customer on the edge).
 -- Scope rule: the edge x_SellerId = $seller, x_BuyerId = $buyer of the period's current run;
@@ -58,14 +59,14 @@ coded AS (
         x_GroupId, x_CustomerId, x_PriceBuyer, x_BuyerCurrency, x_Treatment, x_FxRate,
         ProviderName, BillingAccountId, SubAccountId, InvoiceId, ServiceCategory,
         ServiceName, SkuId, RegionId, ChargeCategory, ChargeClass,
-        CommitmentDiscountStatus, x_Commitment, BillingCurrency,
+        CommitmentDiscountStatus, x_Commitment, BillingCurrency, x_CorrectsPeriod,
         x_BasisCode, x_ShareFrac
     FROM target
 ),
 
 candidates AS MATERIALIZED (   -- the landed rows with a target group's pricing key (docs/pricing.md §2)
     SELECT r.*, c.x_GroupId, c.x_CustomerId, c.x_PriceBuyer, c.x_BuyerCurrency, c.x_Treatment,
-           c.x_FxRate, c.x_BasisCode, c.x_ShareFrac
+           c.x_FxRate, c.x_BasisCode, c.x_ShareFrac, c.x_CorrectsPeriod
     FROM landing r
     JOIN coded c
       ON c.ProviderName = r.ProviderName
@@ -81,6 +82,11 @@ candidates AS MATERIALIZED (   -- the landed rows with a target group's pricing 
      AND c.RegionId IS NOT DISTINCT FROM r.RegionId
      AND c.ChargeClass IS NOT DISTINCT FROM r.ChargeClass
      AND c.CommitmentDiscountStatus IS NOT DISTINCT FROM r.CommitmentDiscountStatus
+     -- a correction row reaches the group of the month it corrects (landing_groups_insert), or
+     -- any month's in a run billed before groups kept the month (migration 016: NULL)
+     AND (c.x_CorrectsPeriod IS NULL
+          OR c.x_CorrectsPeriod = CASE WHEN r.ChargeClass = 'Correction'
+                                       THEN date_trunc('month', r.ChargePeriodStart)::DATE END)
 ),
 
 candidate_rows AS (

@@ -71,7 +71,7 @@ coded AS (
         x_GroupId, x_CustomerId, x_PriceBuyer, x_BuyerCurrency,
         ProviderName, BillingAccountId, SubAccountId, InvoiceId, ServiceCategory,
         ServiceName, SkuId, RegionId, ChargeCategory, ChargeClass,
-        CommitmentDiscountStatus, x_Commitment, BillingCurrency,
+        CommitmentDiscountStatus, x_Commitment, BillingCurrency, x_CorrectsPeriod,
         x_BasisCode, x_ShareFrac
     FROM target
 ),
@@ -93,6 +93,11 @@ candidates AS MATERIALIZED (   -- the landed rows with a target group's pricing 
      AND c.RegionId IS NOT DISTINCT FROM r.RegionId
      AND c.ChargeClass IS NOT DISTINCT FROM r.ChargeClass
      AND c.CommitmentDiscountStatus IS NOT DISTINCT FROM r.CommitmentDiscountStatus
+     -- a correction row reaches the group of the month it corrects (landing_groups_insert), or
+     -- any month's in a run billed before groups kept the month (migration 016: NULL)
+     AND (c.x_CorrectsPeriod IS NULL
+          OR c.x_CorrectsPeriod = CASE WHEN r.ChargeClass = 'Correction'
+                                       THEN date_trunc('month', r.ChargePeriodStart)::DATE END)
 ),
 
 candidate_rows AS (

@@ -2,7 +2,9 @@
 -- its own point of view (docs/pricing.md §9), in total or broken down.
 -- Returns one row per (k1, k2, currency): k1, k2 (the breakdown keys, see $by), currency,
 --   revenue (Σ of rounded invoice amounts: subtotals for 'total'/'customer', non-tax lines for
---   'provider'/'service'), cost (Σ ledger(x_Cost × x_FxRate): the seller's cost converted at the
+--   'provider'/'service'; less the amounts of the credit notes against those invoices, before
+--   tax: per buyer for 'customer', as provider '(credit notes)' for 'provider'/'service', with
+--   the credit note's number as the service), cost (Σ ledger(x_Cost × x_FxRate): the seller's cost converted at the
 --   period rate into the invoice currency, UNROUNDED; the caller rounds it once).
 -- Parameters: $org VARCHAR (the seller); $period DATE; $customers VARCHAR[] (NULL = every buyer,
 --   else only these buyers: account managers); $by: 'total' (k1, k2 NULL) | 'customer'
@@ -37,6 +39,12 @@ sold AS (
       AND ($customers::VARCHAR[] IS NULL OR list_contains($customers::VARCHAR[], buyer))
 ),
 
+credited AS (   -- credit notes count in the credited invoice's period (migration 014)
+    SELECT c.number, s.buyer, s.currency, c.amount
+    FROM credit_notes c
+    JOIN sold s ON s.invoice_id = c.invoice_id
+),
+
 sold_lines AS (
     SELECT l.*, s.buyer, s.currency
     FROM lines_all l
@@ -69,6 +77,13 @@ revenue_items AS (
         amount
     FROM sold_lines
     WHERE $by IN ('provider', 'service')
+    UNION ALL
+    SELECT
+        CASE WHEN $by = 'customer' THEN buyer WHEN $by IN ('provider', 'service') THEN '(credit notes)' END AS k1,
+        CASE WHEN $by = 'service' THEN number END AS k2,
+        currency,
+        -amount AS amount
+    FROM credited
 ),
 
 cost_items AS (
