@@ -23,6 +23,7 @@ from data.credit_notes import CreditNoteError, issue_credit_note
 from data.invoicing import issue_invoices
 from queries import scope
 from queries.scope import ScopeError
+from tests.demo_support import issued_demo_store
 from tests.test_scope import P, build_store
 
 D = Decimal
@@ -223,17 +224,10 @@ def rows(data: bytes) -> list[dict]:
 def demo(tmp_path_factory):
     """The demo, 2026-03 issued; then through the command: two credit notes on Contoso's invoice
     from MSP One (the second with --full). Returns the store's path and what was seen before."""
-    from data.billing import run_billing
-    from data.demo import build_demo
     from data.store import connect
-    folder = tmp_path_factory.mktemp("credit-notes")
-    path = folder / "demo.duckdb"
+    path = issued_demo_store(tmp_path_factory.mktemp("credit-notes"), as_of=AS_OF, issue=CLOSED)
     con = connect(path)
     try:
-        summary = build_demo(con, as_of=AS_OF, rows=3000, out_dir=folder / "files")
-        for period in summary["periods"]:
-            assert run_billing(con, period, run_by="test").ok
-        assert issue_invoices(con, CLOSED, issued_by="test")
         number, subtotal, ccy = con.execute(
             "SELECT number, subtotal, currency FROM invoices WHERE seller = 'msp-one' AND buyer = 'contoso' "
             "AND status = 'issued'").fetchone()

@@ -26,6 +26,7 @@ from data.documents.mail import SECRETS_PATH, MailSettings
 from data.store import connect
 from queries.reports.invoices import invoices
 from queries.scope import ScopeError, scope_for_user, system_scope
+from tests.demo_support import issued_demo_store
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 5, 20)
@@ -78,20 +79,7 @@ def settings_for(port: int) -> MailSettings:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    from data.billing import issue_invoices, run_billing
-    from data.demo import build_demo
-    folder = tmp_path_factory.mktemp("delivery")
-    path = folder / "demo.duckdb"
-    con = connect(path)
-    try:
-        summary = build_demo(con, as_of=AS_OF, rows=3000, out_dir=folder / "files")
-        for period in summary["periods"]:
-            assert run_billing(con, period, run_by="test").ok
-        assert issue_invoices(con, CLOSED, issued_by="test")
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    return path
+    return issued_demo_store(tmp_path_factory.mktemp("delivery"), as_of=AS_OF, issue=CLOSED)
 
 
 @pytest.fixture
