@@ -171,22 +171,38 @@ class BillingResult:
     def margins(self, credit_notes: Iterable[Mapping[str, object]] = ()) -> list[dict]:
         """§9 per selling organisation and invoice currency: revenue = Σ subtotals of the invoices
         it issues, less the amounts (before tax) of `credit_notes` against them ({seller,
-        currency, amount}: the period's credit notes, which the engine does not issue itself);
-        cost = round(Σ ledger(x_Cost × x_FxRate)) over its selling-edge ledger entries (retained
-        credits included: they are its margin); margin = revenue − cost."""
+        currency, amount} and optionally buyer: the period's credit notes, which the engine does
+        not issue itself); cost = round(Σ ledger(x_Cost × x_FxRate)) over its selling-edge ledger
+        entries (retained credits included: they are its margin), and for a non-root seller, in
+        its own currency, plus what its seller invoices it beyond that: Σ received subtotals −
+        Σ received credit notes (those with its id as buyer) − Σ x_CostSeller of its selling
+        entries, so its cost in all is everything it is invoiced; margin = revenue − cost."""
         with calc():
             revenue: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
             cost: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+            # A buyer's own currency: the currency it buys in (every edge into it has the same).
+            own = {e.x_BuyerId: e.x_BuyerCurrency for e in self.ledger}
             for inv in self.invoices:
                 revenue[(inv.seller, inv.currency)] += inv.subtotal
-            for note in credit_notes:
+                cost[(inv.buyer, inv.currency)] += inv.subtotal
+            notes = list(credit_notes)
+            for note in notes:
                 revenue[(str(note["seller"]), str(note["currency"]))] -= D(note["amount"])
+                if note.get("buyer") is not None:
+                    cost[(str(note["buyer"]), str(note["currency"]))] -= D(note["amount"])
             for e in self.ledger:
                 cost[(e.x_SellerId, e.x_BuyerCurrency)] += ledger(e.x_Cost * e.x_FxRate)
+                if e.x_SellerId in own:        # non-root: the received invoices count these
+                    cost[(e.x_SellerId, own[e.x_SellerId])] -= e.x_CostSeller
+            # Only organisations that sell in the period have a margin (not the end customers).
+            sellers = ({inv.seller for inv in self.invoices} | {e.x_SellerId for e in self.ledger}
+                       | {str(n["seller"]) for n in notes})
             out = []
-            for org, ccy in sorted(set(revenue) | set(cost)):
+            for org, ccy in sorted(k for k in set(revenue) | set(cost) if k[0] in sellers):
                 rev = revenue.get((org, ccy), ZERO)
                 cst = round_line(cost.get((org, ccy), ZERO), ccy)
+                if rev == ZERO and cst == ZERO:
+                    continue                   # e.g. a buying currency it is invoiced exactly in
                 out.append({"org": org, "currency": ccy, "revenue": rev, "cost": cst, "margin": rev - cst})
             return out
 

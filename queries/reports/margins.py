@@ -24,6 +24,8 @@ def _margin_rows(con: duckdb.DuckDBPyConnection, scope: Scope, period: Any, by: 
         ccy = r["currency"]
         revenue = round_line(r["revenue"], ccy)
         cost = round_line(r["cost"], ccy)
+        if revenue == 0 and cost == 0:
+            continue    # nothing to show, e.g. a buying currency it is invoiced exactly in (§9)
         out.append({"k1": r["k1"], "k2": r["k2"], "currency": ccy, "revenue": money_text(revenue, ccy),
                     "cost": money_text(cost, ccy), "margin": money_text(revenue - cost, ccy)})
     return out
@@ -32,8 +34,10 @@ def _margin_rows(con: duckdb.DuckDBPyConnection, scope: Scope, period: Any, by: 
 def margin_report(con: duckdb.DuckDBPyConnection, scope: Scope, period: Any) -> list[dict]:
     """The user's own organisation's margin (docs/pricing.md §9), one entry per invoice currency:
     [{org, currency, revenue, cost, margin}] as strings. Revenue = Σ subtotals of the invoices it
-    issues for the period, less the credit notes against them (before tax); cost = its cost
-    for the same rows (x_Cost × x_FxRate), rounded once. Admins and leaders only; never another
+    issues for the period, less the credit notes against them (before tax); cost = everything it
+    is invoiced for the period (the root: the provider cost; a reseller: its seller's invoices,
+    fees included, net of the credit notes it received), per currency as §9 says, rounded once.
+    An entry with revenue and cost both 0.00 is left out. Admins and leaders only; never another
     organisation's margin."""
     if not full_view(scope):
         raise ScopeError("Margins are shown to administrators and leaders only.")
@@ -47,9 +51,12 @@ def margin_breakdown(con: duckdb.DuckDBPyConnection, scope: Scope, period: Any, 
     provider ({provider}) or service ({provider, service}), plus currency, revenue, cost, margin
     as strings. Revenue per provider/service comes from invoice lines (fees: provider '(fees)',
     passed credits: service '(credits)'; credit notes, as negative revenue: per customer, and
-    provider '(credit notes)' with the note's number as service); each cost is rounded once per entry, so entries can
-    differ from margin_report's single rounding by a cent. Admins and leaders; account managers
-    see their assigned customers only."""
+    provider '(credit notes)' with the note's number as service); what its own seller invoices it
+    beyond its rows' cost (fees, received credit notes, rounding) is one entry with customer or
+    provider '(paid to <seller>)' (service '(fees and adjustments)'), left out for account
+    managers. Each cost is rounded once per entry, so entries can differ from margin_report's
+    single rounding by a cent. Admins and leaders; account managers see their assigned
+    customers only."""
     if by not in MARGIN_BY:
         raise ValueError(f"by must be one of {', '.join(MARGIN_BY)}")
     if not seller_view(scope):
