@@ -38,6 +38,8 @@ SHAPES = ("resource", "scattered", "bench")
 PERIOD = date(2026, 5, 1)          # a 31-day month: the shapes' day and hour ranges rely on it
 UNMAPPED_SUBS = 100                # sub-accounts after the mapped ones that no mapping names (fewer in small channels)
 SKUS = {"resource": 200, "scattered": 5000, "bench": 200}
+# The statement that generates each shape (queries/landing/landing_bench_month_*.sql).
+MONTH_QUERY = {shape: f"landing_bench_month_{shape}" for shape in SHAPES}
 EUR_RATE = "0.9215"                # USD→EUR for the period, for the customers invoiced in EUR
 BENCH_SALT = b"$2b$04$" + b"tierlinebenchsaltsalt." # a fixed salt: the same .yaml for the same arguments
 
@@ -112,12 +114,10 @@ def generate(shape: str, rows: int, out: Path, *, seed: int = 1, customers: int 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(".tmp-" + out.name)
     started = time.perf_counter()
-    con = duckdb.connect()
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
+    con = duckdb.connect(config={"threads": int(threads)} if threads else {})
     # about 0.5 % of the rows stay unassigned (100 of 21,100 sub-accounts at full size)
     unmapped = min(UNMAPPED_SUBS, max(1, mapped // 200))
-    rel = con.sql(sql(f"landing_bench_month_{shape}"), params={
+    rel = con.sql(sql(MONTH_QUERY[shape]), params={
         "rows": rows, "subs": mapped + unmapped, "skus": SKUS[shape], "seed": seed, "period": PERIOD})
     rel.to_parquet(str(tmp), compression="zstd")
     con.close()

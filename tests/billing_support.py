@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import yaml
 
 from data import focus
@@ -131,7 +132,8 @@ def sql_ledger(con, run_id: int) -> dict[tuple, dict]:
 
     cols = ledger_columns()
     out: dict[tuple, dict] = {}
-    for values in con.execute(f"SELECT {', '.join(cols)} FROM fct_ledger WHERE run_id = ?", [run_id]).fetchall():
+    ledger = con.table("fct_ledger").filter(duckdb.ColumnExpression("run_id") == duckdb.ConstantExpression(run_id))
+    for values in ledger.select(*cols).fetchall():
         entry = dict(zip(cols, values))
         key = ledger_key(entry)
         assert key not in out, f"two ledger rows for one group and edge: {key}"
