@@ -38,11 +38,9 @@ whole AS (
 merged AS (
     -- groups cut by tag values or day: one per (customer, pricing key) again
     SELECT
-        x_CustomerId,
-        ProviderName, BillingAccountId, SubAccountId, InvoiceId,
-        ServiceCategory, ServiceName, SkuId, RegionId,
-        ChargeCategory, ChargeClass, CommitmentDiscountStatus, x_Commitment, BillingCurrency,
-        x_CorrectsPeriod,
+        -- the pricing key as landing_groups_insert cut it (every column but the cut and amounts)
+        * EXCLUDE (x_IngestId, x_Period, x_Grouping, x_TagValues, x_Day,
+                   x_RowCount, ListCost, ContractedCost, BilledCost, EffectiveCost),
         sum(x_RowCount)     AS x_RowCount,
         sum(ListCost)       AS ListCost,
         sum(ContractedCost) AS ContractedCost,
