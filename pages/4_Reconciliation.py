@@ -13,7 +13,9 @@ COLUMNS = ["provider", "invoice_id", "billing_account_id", "currency", *TERMS]
 
 st.title("Reconciliation")
 st.caption("Provider total = assigned + unassigned + retained credits + provider tax, to the "
-           "cent: the difference must be 0.00.")
+           "cent: the difference must be 0.00. The total is rounded once to the currency's minor "
+           "unit and the terms are rounded together so that the figures shown add up to it "
+           "(largest remainder: each term moves by less than a cent).")
 with user_errors():
     period = pickers.period(user.username, key="recon_period")
     recon = tables.frame(cached.reconciliation(user.username, period))

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from functools import cache
 
 ZERO = Decimal("0")
@@ -64,6 +64,26 @@ def round_line(number: Decimal, currency: str) -> Decimal:
     """THE rounding rule: once per invoice line, half away from zero, to the minor unit. Never
     −0.00 (a DECIMAL column has no negative zero, and neither does a document)."""
     return number.quantize(_minor_quantum(currency), rounding=ROUNDING) + ZERO
+
+
+def round_to_total(parts: list[Decimal], currency: str) -> tuple[Decimal, list[Decimal]]:
+    """Round parts of a sum for display so that the shown parts add up to the shown total.
+
+    The total is round_line(sum(parts)); each part is first cut down to the minor unit (toward
+    minus infinity), then the minor units still missing go one each to the parts with the largest
+    cut-off remainders (ties: the earlier part), the largest-remainder method. A part moves by
+    less than one minor unit; a part already on the minor unit never moves. For reports that
+    show a sum beside its terms (reconciliation), never for invoice lines."""
+    q = _minor_quantum(currency)
+    with calc():
+        total = round_line(sum(parts, ZERO), currency)
+        floors = [p.quantize(q, rounding=ROUND_FLOOR) for p in parts]
+        missing = int((total - sum(floors, ZERO)) / q)
+        order = sorted(range(len(parts)), key=lambda i: (-(parts[i] - floors[i]), i))
+        shown = list(floors)
+        for i in order[:missing]:
+            shown[i] += q
+    return total, [v + ZERO for v in shown]
 
 
 def ledger(number: Decimal) -> Decimal:

@@ -6,7 +6,7 @@ For every period and every seller:
 - the portal headline for each customer equals its invoice, to the cent;
 - every priced ledger group has exactly one rule, and each FOCUS row is on exactly one depth-1 group;
 - the pricing groups kept at ingest add up to the landed rows, per delivery, under one grouping;
-- reconciliation difference = 0.00 for every provider invoice.
+- reconciliation difference = 0.00 for every provider invoice, and its shown terms add up to its shown total.
 """
 from __future__ import annotations
 
@@ -73,6 +73,10 @@ def check_invariants(con) -> int:
             assert Decimal(summary["total"]) == Decimal(invoice[0]["total"]), c["id"]
         for rec in scope.reconciliation(con, org_scope(con, root), period):
             assert Decimal(rec["difference"]) == 0, rec
+            # the figures shown add up as shown (issue #14: rounded one by one they missed by 0.01)
+            shown = sum(Decimal(rec[k]) for k in ("assigned", "unassigned", "retained_credits",
+                                                  "provider_tax", "difference"))
+            assert shown == Decimal(rec["provider_total"]), rec
         unruled = con.execute(
             "SELECT count(*) FROM fct_ledger WHERE x_Period = ? AND x_Treatment = 'priced' AND x_RuleNo IS NULL",
             [period]).fetchone()[0]

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from pricing.money import Amount, D, calc, ledger, round_line
+from pricing.money import Amount, D, calc, ledger, round_line, round_to_total
 
 
 def test_D_builds_from_strings_ints_and_decimals():
@@ -71,3 +71,21 @@ def test_amount_refuses_mixing_currencies_and_floats():
     with pytest.raises(ValueError):
         Amount.of("1", "XXQ")
     assert Amount.of("-2.005", "USD").rounded() == Amount.of("-2.01", "USD")
+
+
+@pytest.mark.parametrize("parts, currency, total, shown", [
+    # the reconciliation case of issue #14: rounded one by one the terms show 17,562.78
+    (["14762.865", "0", "0", "2799.905"], "USD", "17562.77", ["14762.87", "0.00", "0.00", "2799.90"]),
+    # the largest remainder gets the missing cent, not the first part
+    (["1.001", "1.004", "1.004"], "EUR", "3.01", ["1.00", "1.01", "1.00"]),
+    # negative parts: cut toward minus infinity, then topped up
+    (["-0.0025", "-0.0025"], "USD", "-0.01", ["0.00", "-0.01"]),
+    (["10.00", "-2.50", "0.125"], "GBP", "7.63", ["10.00", "-2.50", "0.13"]),
+    # parts already on the minor unit never move; JPY has none
+    (["100", "200.4", "0.4"], "JPY", "301", ["100", "201", "0"]),   # tie: the earlier part
+    ([], "USD", "0.00", []),
+])
+def test_round_to_total_shows_parts_that_add_up(parts, currency, total, shown):
+    got_total, got = round_to_total([D(p) for p in parts], currency)
+    assert got_total == D(total) and got == [D(s) for s in shown]
+    assert sum(got, D("0")) == got_total

@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from data.audit import redact, redact_text
+from pricing.money import round_to_total
 from queries import sql
 from queries.reports.common import check_limit, money_text, records
 from queries.scope import FULL_ROLES, Scope, ScopeError, check_period, own_org, require_root, subtree
@@ -28,19 +29,29 @@ def reconciliation(con: duckdb.DuckDBPyConnection, scope: Scope, period: Any) ->
     [{provider, invoice_id, billing_account_id, currency, provider_total, assigned, unassigned,
     retained_credits, provider_tax, difference}] as strings; difference must be 0.00.
     One entry per provider invoice (billing account and InvoiceId; per billing account where
-    the provider sends no InvoiceId)."""
+    the provider sends no InvoiceId).
+
+    The shown figures add up as shown: provider_total is the exact total rounded once to the
+    currency's minor unit, and the five terms (assigned, unassigned, retained credits, provider
+    tax, difference) are rounded together by the largest-remainder method
+    (pricing.money.round_to_total), so that they sum to it; rounded one by one they could miss it
+    by a cent. The difference is the exact difference: 0.00 shown means 0 exactly."""
     require_root(con, scope, FULL_ROLES, "Reconciliation")
     p = check_period(con, scope, period)
     out = []
     for r in records(con.execute(sql("rpt_reconciliation"), {"period": p})):
         ccy = r["BillingCurrency"]
+        total, shown = round_to_total([r[k] for k in _RECON_TERMS], ccy)
         out.append({
             "provider": r["ProviderName"], "invoice_id": r["InvoiceId"],
             "billing_account_id": r["BillingAccountId"], "currency": ccy,
-            **{k: money_text(r[k], ccy) for k in ("provider_total", "assigned", "unassigned",
-                                                  "retained_credits", "provider_tax", "difference")},
+            "provider_total": money_text(total, ccy),
+            **{k: money_text(v, ccy) for k, v in zip(_RECON_TERMS, shown)},
         })
     return out
+
+
+_RECON_TERMS = ("assigned", "unassigned", "retained_credits", "provider_tax", "difference")
 
 
 def unassigned(con: duckdb.DuckDBPyConnection, scope: Scope, period: Any) -> pd.DataFrame:
