@@ -123,3 +123,14 @@ def test_ingest_bench_smoke(tmp_path):
     done = _cli("bench/ingest.py", "--rows", "2000", "--format", "parquet", "--out", str(tmp_path), "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)[0]["rows"] == 2000
+
+
+def test_portal_bench_smoke(tmp_path):
+    """Builds, bills and reads a tiny month through the scoped layer; every read answers."""
+    done = _cli("bench/portal.py", "--rows", "6000", "--customers", "12", "--resellers", "3",
+                "--samples", "3", "--db", str(tmp_path / "p.duckdb"), "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["store"]["billing_status"] == "ok" and report["samples"] == 3
+    for who in ("customer", "reseller"):
+        assert report[who] and all(t["n"] == 3 for t in report[who].values())
