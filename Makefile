@@ -66,3 +66,4 @@ bench: $(VENV)/.dev
 	$(PY) bench/baselines.py --shape resource --rows 10000000 --repeat 3
 	$(PY) bench/baselines.py --shape scattered --rows 10000000 --repeat 3
 	$(PY) bench/portal.py --rows 10000000 --samples 30
+	$(PY) bench/load.py --rows 10000000 --sessions 20 --loads 5

@@ -134,3 +134,15 @@ def test_portal_bench_smoke(tmp_path):
     assert report["store"]["billing_status"] == "ok" and report["samples"] == 3
     for who in ("customer", "reseller"):
         assert report[who] and all(t["n"] == 3 for t in report[who].values())
+
+
+def test_load_bench_smoke(tmp_path):
+    """Two real websocket sessions load the Costs page while the app bills the month again; each
+    shows its invoice total and no error, and the billing run happened."""
+    done = _cli("bench/load.py", "--rows", "4000", "--customers", "8", "--resellers", "2",
+                "--sessions", "2", "--loads", "1", "--deadline", "180",
+                "--db", str(tmp_path / "l.duckdb"), "--json")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    report = json.loads(done.stdout[done.stdout.index("{"):])
+    assert report["failed_count"] == 0 and report["billing_runs_during"] >= 1
+    assert report["loads"] == 2
