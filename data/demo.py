@@ -20,6 +20,8 @@ What the files contain (docs/demo.md):
   EffectiveCost amortised) and waste (`Unused`); one AWS reservation bought in one customer's
   account covers another customer's usage (the single-customer rule violation, DOMAIN §9);
 - credits: Microsoft partner-earned credits, AWS promotional credits, Google sustained-use;
+  one customer earns no partner-earned credit in the last period (UNDER_USED, LOST_PEC_CUSTOMER:
+  an under-used commitment and a lost PEC for the Commitments page);
 - provider tax rows; corrections (ChargeClass `Correction`) for the previous month;
 - unassigned cost: accounts no mapping claims, and the untagged rows of a shared account whose
   tagged rows reach customers through tag rules.
@@ -201,6 +203,15 @@ BILLING_ACCOUNTS = {
 }
 
 AWS_ENVS = ("prod", "staging", "data", "sandbox", "shared")
+
+# Cases the Commitments page shows (issue #15), chosen so that no invoice changes: both sit
+# where the distributor keeps what they change (its plans retain credits and do not pass unused
+# commitment on to BritCloud), so only the root's cost, margin and reconciliation move.
+# - an under-used commitment: Kingsbridge Bank's Microsoft reservation runs at 45 % utilisation;
+# - a lost partner-earned credit: Tailspin Toys earns PEC on its Microsoft subscription in the
+#   first two periods and none in the last (the partner's admin access was removed).
+UNDER_USED = {"ms-ri": "0.45"}
+LOST_PEC_CUSTOMER = "tailspin"
 MS_ENVS = ("Production", "Development", "Analytics", "Test", "Shared Services")
 
 
@@ -633,6 +644,8 @@ def _generate(ctx: _Ctx, rows_target: int) -> None:
                         "CommitmentDiscountUnit": c.unit,
                     })
             utilisation = Decimal(rng.randint(86, 97)).scaleb(-2)
+            if c.key in UNDER_USED:               # drawn first, so the other commitments keep their rows
+                utilisation = D(UNDER_USED[c.key])
             fee = (used / utilisation).quantize(CENT, rounding=ROUND_CEILING) if used else D("250.00")
             unused = fee - used
             svc = SERVICES[c.provider][0]
@@ -662,7 +675,9 @@ def _generate(ctx: _Ctx, rows_target: int) -> None:
             on_demand = [r for r in rows if r["ChargeCategory"] == "Usage" and r["BilledCost"] != "0"]
             billed = sum((D(r["BilledCost"]) for r in on_demand), ZERO)
             credit: tuple[Decimal, str, Service] | None = None
-            if s.provider == "Microsoft" and s.account.id != BILLING_ACCOUNTS["ms-fabrikam"].id and billed > 0:
+            lost = s.customer == LOST_PEC_CUSTOMER and k == len(periods) - 1
+            if s.provider == "Microsoft" and s.account.id != BILLING_ACCOUNTS["ms-fabrikam"].id and billed > 0 \
+                    and not lost:
                 top = max(s.services, key=lambda v: sum((D(r["BilledCost"]) for r in on_demand
                                                           if r["SkuId"] == v.sku), ZERO))
                 credit = (ledger(billed * D("0.15")), "Partner Earned Credit (PEC)", top)
