@@ -80,3 +80,47 @@ def _draw(data: pd.DataFrame, currency: str, by_day: bool, top: int, key: str | 
     fig.update_traces(hovertemplate=hover + "<extra></extra>")
     fig.update_layout(margin=dict(l=10, r=10, t=10, b=10), bargap=0.3, showlegend=False)
     st.plotly_chart(fig, key=key, config={"displayModeBar": False})
+
+
+def stacked_days(df: pd.DataFrame, value: str, stack: str | None, *, currency: str,
+                 key: str | None = None) -> None:
+    """Daily bars of `value` (one currency: the month's), stacked by the `stack` column's
+    categories (provider or service), or plain when `stack` is None."""
+    if df.empty or value not in df.columns:
+        return
+    data = pd.DataFrame({
+        "day": pd.to_datetime(df["day"].to_numpy()),
+        "amount": [_plot_value(v) for v in df[value]],
+        "part": [_label(v) for v in df[stack]] if stack else [""] * len(df),
+    })
+    fig = px.bar(data, x="day", y="amount", color="part" if stack else None,
+                 color_discrete_sequence=None if stack else [COLOUR])
+    fig.update_layout(yaxis=dict(tickformat=",.0f", title=_label(currency)), xaxis_title=None,
+                      height=340, barmode="stack", legend_title_text="",
+                      legend=dict(orientation="h", y=-0.15), showlegend=bool(stack),
+                      margin=dict(l=10, r=10, t=10, b=10), bargap=0.2)
+    fig.update_traces(hovertemplate="%{x|%d %b %Y}<br>%{y:,.2f} " + _label(currency)
+                      + "<extra>%{fullData.name}</extra>")
+    st.plotly_chart(fig, key=key, config={"displayModeBar": False})
+
+
+def months(records: list[dict], *, key: str | None = None) -> None:
+    """One bar per month's invoice total (`total_chart`), issued solid and drafts lighter; one
+    chart per currency (a customer's currency may have changed)."""
+    if not records:
+        return
+    data = pd.DataFrame({
+        "month": [r["period"].strftime("%b %Y") for r in records],
+        "amount": [_plot_value(r["total_chart"]) for r in records],
+        "state": ["issued" if r["status"] == "issued" else "to date" for r in records],
+        "currency": [r["currency"] for r in records],
+    })
+    for ccy in dict.fromkeys(data["currency"]):
+        part = data[data["currency"] == ccy]
+        fig = px.bar(part, x="month", y="amount", color="state",
+                     color_discrete_map={"issued": COLOUR, "to date": "#9dbcd4"})
+        fig.update_layout(yaxis=dict(tickformat=",.0f", title=_label(ccy)), xaxis_title=None,
+                          height=300, legend_title_text="", margin=dict(l=10, r=10, t=10, b=10),
+                          bargap=0.3, xaxis=dict(type="category"))
+        fig.update_traces(hovertemplate="%{x}<br>%{y:,.2f} " + _label(ccy) + "<extra></extra>")
+        st.plotly_chart(fig, key=f"{key}_{ccy}" if key else None, config={"displayModeBar": False})

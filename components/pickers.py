@@ -35,18 +35,25 @@ def _checked_select(label: str, options: Sequence[T], *, key: str, param: str | 
     that this session did not write came from outside (a link, an edited URL): it must be one
     of `options`, and it opens the widget on that value."""
     written = st.session_state.setdefault(_WRITTEN_KEY, {})
+    index = 0
     if param is not None and param in st.query_params \
             and st.query_params[param] != written.get(param):
         wanted = parse(st.query_params[param])
         if wanted is None or wanted not in options:
             refuse(refusal)
         if st.session_state.get(key) is None:
-            st.session_state[key] = wanted
+            st.session_state.pop(key, None)
+            index = list(options).index(wanted)
     current = st.session_state.get(key)            # widget value or session state, pre-widget
     if current is not None and current not in options:
         refuse(refusal)
+    if current is not None:
+        # The widget's default is always the value it holds: a browser that first draws the
+        # widget in a later run (the sign-in cookie's rerun can overtake the first) shows the
+        # default it is sent, and would show the first option while the page used the link's.
+        index = list(options).index(current)
     labels = _unique_labels(options, show, to_param)
-    choice = st.selectbox(label, list(options), key=key, help=help,
+    choice = st.selectbox(label, list(options), key=key, help=help, index=index,
                           format_func=lambda v: labels.get(v, "—"),
                           disabled=len(options) == 1)
     if choice not in options:
@@ -149,6 +156,18 @@ def optional(label: str, options: Sequence[str], *, key: str, context: str = "")
     if value not in values:
         refuse("That filter value is not available here.")
     return value
+
+
+def filter_choice(label: str, options: Sequence[T], *, key: str, param: str, refusal: str,
+                  show: Callable[[T], str] = str, to_param: Callable[[T], str] = str,
+                  parse: Callable[[str], T | None] = lambda raw: raw) -> T | None:
+    """A filter kept in the URL (`param`) so a view can be shared: one of `options`, or None for
+    all of them ("All"). A value from the URL or the widget that is not one of `options` stops
+    the page with `refusal`. `key` must name what the options depend on (customer, period), so a
+    value chosen for one context is never checked against another's options."""
+    return _checked_select(label, [None, *options], key=key, param=param, parse=parse,
+                           show=lambda v: "All" if v is None else show(v), to_param=to_param,
+                           refusal=refusal)
 
 
 def invoice_label(inv: dict) -> str:

@@ -3,13 +3,15 @@ dimension, the FOCUS rows behind them with each row's price, and the sub-account
 
 Every read is about one edge (parent → customer), checked by queries.scope.edge first. Money as
 `Decimal`: ledger sums unrounded (DECIMAL(38,10)); a row's price is its share of its pricing
-group's price (docs/pricing.md §8), computed in Python because DuckDB divides DECIMALs as DOUBLE.
+group's price (docs/pricing.md §8). Sums of shares (the daily breakdown, a cost-group user's
+breakdowns) are taken in SQL by rpt_portal_spend in exact integer arithmetic; a single row's share
+(the drill-down, the FOCUS export) in Python (row_share), because DuckDB divides DECIMALs as
+DOUBLE.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import duckdb
@@ -66,7 +68,8 @@ def customer_costs(con: duckdb.DuckDBPyConnection, scope: Scope, customer_id: An
     (RegionId) | category (ServiceCategory) | day. Columns: the dimension column(s), currency,
     price (Decimal, unrounded), price_chart (float, for charts only). Fees are invoice lines and
     are not in it. 'day', and every breakdown for a cost-group user, is built from the FOCUS rows
-    (each row's pro-rata share of its group, docs/pricing.md §8)."""
+    (each row's pro-rata share of its group, docs/pricing.md §8), summed in SQL (rpt_portal_spend):
+    to the last of the ledger's 10 places what summing row_share per (group, day) gives."""
     if by not in COST_BY:
         raise ValueError(f"by must be one of {', '.join(COST_BY)}")
     on = edge(con, scope, customer_id)
@@ -76,28 +79,31 @@ def customer_costs(con: duckdb.DuckDBPyConnection, scope: Scope, customer_id: An
     if by != "day" and on.cost_groups is None:
         found = records(con.execute(sql("rpt_customer_costs"), {
             "period": p, "seller": on.seller, "buyer": on.buyer, "customers": on.customers,
-            "sub_account": sub_account, "by": by}))
-        data = [{**{d: r[d] for d in dims}, "currency": r["x_BuyerCurrency"], "price": r["price"]}
-                for r in found]
+            "sub_account": sub_account, "service": None, "region": None, "by": by}))
     else:
-        params = _row_params(on, p, grain="day", limit=None, sub_account=sub_account, service=None,
-                             show_list=False, show_cost=False)
-        sums: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
-        for r in records(con.execute(sql("rpt_customer_rows"), params)):
+        found = records(con.execute(sql("rpt_portal_spend"), spend_params(
+            on, p, by=by, sub_account=sub_account)))
+        for r in found:
             r["day"] = r["x_Day"]
-            key = tuple(r[d] for d in dims) + (r["x_BuyerCurrency"],)
-            sums[key] += row_share(r["x_PriceBuyer"], r["x_RowBasis"], r["x_GroupBasis"],
-                                   r["x_Rows"], r["x_GroupRows"])
-        data = [{**dict(zip(dims, key[:-1])), "currency": key[-1], "price": price}
-                for key, price in sums.items()]
-        if by == "day":
-            data.sort(key=lambda d: d["day"])
-        else:
-            data.sort(key=lambda d: (-d["price"], *(str(d[k]) for k in dims)))
+        if by != "day":
+            found.sort(key=lambda d: (-d["price"], *(str(d[k]) for k in dims)))
+    data = [{**{d: r[d] for d in dims}, "currency": r["x_BuyerCurrency"], "price": r["price"]}
+            for r in found]
     frame = pd.DataFrame(data, columns=[*dims, "currency", "price"])
     frame["price"] = frame["price"].astype(object)
     frame["price_chart"] = [float(v) for v in frame["price"]]
     return frame
+
+
+def spend_params(on: Edge, p: date, *, by: str, sub_account: str | None = None,
+                 service: str | None = None, region: str | None = None,
+                 tag_path: str | None = None, tag_value: str | None = None,
+                 untagged: bool = False, limit: int | None = None) -> dict[str, Any]:
+    """The bound parameters of rpt_portal_spend for an edge the caller has checked."""
+    return {"period": p, "seller": on.seller, "buyer": on.buyer, "customers": on.customers,
+            "cost_groups": on.cost_groups, "sub_account": sub_account, "service": service,
+            "region": region, "tag_path": tag_path, "tag_value": tag_value,
+            "untagged": untagged, "by": by, "limit": limit}
 
 
 def customer_rows(con: duckdb.DuckDBPyConnection, scope: Scope, customer_id: Any, period: Any, *,

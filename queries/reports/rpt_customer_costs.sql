@@ -6,7 +6,8 @@
 --   price (Σ x_PriceBuyer, DECIMAL(38,10), unrounded), x_RowCount.
 -- Parameters: $period DATE; $seller VARCHAR, $buyer VARCHAR (the edge);
 --   $customers VARCHAR[] (NULL = every end customer on the edge, else only these: account
---   managers); $sub_account VARCHAR (NULL = all);
+--   managers); filters, NULL = all: $sub_account VARCHAR, $service VARCHAR (ServiceName),
+--   $region VARCHAR (RegionId);
 --   $by: 'service' | 'provider' | 'sub_account' | 'region' | 'category'.
 -- Scope rule: the edge x_SellerId = $seller, x_BuyerId = $buyer of the period's current run
 --   only; queries.scope checks the user may see that edge before calling. Reads x_PriceBuyer
@@ -29,6 +30,8 @@ edge AS (
       AND x_BuyerId = $buyer
       AND ($customers::VARCHAR[] IS NULL OR list_contains($customers::VARCHAR[], x_CustomerId))
       AND ($sub_account::VARCHAR IS NULL OR SubAccountId = $sub_account::VARCHAR)
+      AND ($service::VARCHAR IS NULL OR ServiceName = $service::VARCHAR)
+      AND ($region::VARCHAR IS NULL OR RegionId = $region::VARCHAR)
 ),
 
 dimensioned AS (
