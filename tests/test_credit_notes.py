@@ -231,7 +231,7 @@ def demo(tmp_path_factory):
         number, subtotal, ccy = con.execute(
             "SELECT number, subtotal, currency FROM invoices WHERE seller = 'msp-one' AND buyer = 'contoso' "
             "AND status = 'issued'").fetchone()
-        margin = scope.margin_report(con, scope.scope_for_user(con, "msp-admin"), CLOSED)
+        margin = scope.margin_report(con, scope.scope_for_user(con, "msp-admin"), CLOSED, with_pct=True)
     finally:
         con.close()
     first = cli("credit-note", "--invoice", number, "--amount", "25.00", "--reason", "Duplicate storage charge",

@@ -12,7 +12,16 @@
 -- Parameters: $org VARCHAR (the seller); $period DATE; $customers VARCHAR[] (NULL = every buyer,
 --   else only these buyers: account managers); $by: 'total' (k1, k2 NULL) | 'customer'
 --   (k1 = buyer) | 'provider' (k1 = ProviderName, '(fees)' for fee lines) | 'service'
---   (k1 = ProviderName, k2 = ServiceName, '(credits)' for passed credits, the fee's name for fees).
+--   (k1 = ProviderName, k2 = ServiceName, '(credits)' for passed credits, the fee's name for fees)
+--   | 'end_customer' (k1 = the end customer x_CustomerId: a buyer that is a customer keeps its
+--   invoice subtotals and credit notes; a reseller buyer's revenue is split over the end customers
+--   of its rows at $org's price (Σ x_PriceBuyer), the rest of its invoices (fees, line rounding,
+--   corrections, credit notes) as k1 '(<buyer>: fees and adjustments)') | 'source' (k1 = where the
+--   margin comes from: 'usage' (priced rows without a commitment), 'commitments' (priced rows of
+--   commitment purchases and covered or unused commitment usage: the savings retained),
+--   'retained_credits', 'passed_credits', 'adjustments' (ledger x_Treatment), 'fees' (fee lines),
+--   'credit_notes', 'rounding' (invoice subtotals less the ledger prices and fee lines: line
+--   rounding and correction lines)).
 -- Scope rule: invoices with seller = $org and ledger edges with x_SellerId = $org only: never an
 --   edge $org buys on (a reseller never sees its distributor's cost) and never an edge below its
 --   buyers (a distributor never sees its resellers' prices); and the invoices $org receives itself
@@ -63,14 +72,71 @@ selling_edges AS (
       AND ($customers::VARCHAR[] IS NULL OR list_contains($customers::VARCHAR[], x_BuyerId))
 ),
 
+-- The buyers that resell: by end customer their invoices are split over their rows' customers.
+resellers AS (
+    SELECT id FROM cfg_organizations WHERE kind = 'reseller'
+),
+
+-- Where the margin comes from (docs/pricing.md §9): the ledger's treatment of each group, and
+-- whether a commitment decided its basis.
+edge_sources AS (
+    SELECT
+        *,
+        CASE
+            WHEN x_Treatment = 'priced' AND (x_Commitment OR CommitmentDiscountStatus IN ('Used', 'Unused'))
+                THEN 'commitments'
+            WHEN x_Treatment = 'priced' THEN 'usage'
+            WHEN x_Treatment = 'retained_credit' THEN 'retained_credits'
+            WHEN x_Treatment = 'passed_credit' THEN 'passed_credits'
+            ELSE 'adjustments'
+        END AS x_Source
+    FROM selling_edges
+),
+
 revenue_items AS (
     SELECT
-        CASE WHEN $by = 'customer' THEN buyer END AS k1,
+        CASE WHEN $by IN ('customer', 'end_customer') THEN buyer END AS k1,
         CAST(NULL AS VARCHAR) AS k2,
         currency,
         subtotal AS amount
     FROM sold
     WHERE $by IN ('total', 'customer')
+       OR ($by = 'end_customer' AND buyer NOT IN (SELECT id FROM resellers))
+    UNION ALL
+    -- a reseller buyer: its rows at $org's price per end customer …
+    SELECT x_CustomerId AS k1, CAST(NULL AS VARCHAR) AS k2, x_BuyerCurrency AS currency,
+           x_PriceBuyer AS amount
+    FROM selling_edges
+    WHERE $by = 'end_customer' AND x_BuyerId IN (SELECT id FROM resellers)
+    UNION ALL
+    -- … and the rest of what it is invoiced (fees, line rounding, corrections)
+    SELECT '(' || buyer || ': fees and adjustments)' AS k1, CAST(NULL AS VARCHAR) AS k2, currency,
+           subtotal AS amount
+    FROM sold
+    WHERE $by = 'end_customer' AND buyer IN (SELECT id FROM resellers)
+    UNION ALL
+    SELECT '(' || x_BuyerId || ': fees and adjustments)' AS k1, CAST(NULL AS VARCHAR) AS k2,
+           x_BuyerCurrency AS currency, -x_PriceBuyer AS amount
+    FROM selling_edges
+    WHERE $by = 'end_customer' AND x_BuyerId IN (SELECT id FROM resellers)
+    UNION ALL
+    -- by source: the ledger prices per treatment, the fee lines, and the subtotals' rest
+    SELECT x_Source AS k1, CAST(NULL AS VARCHAR) AS k2, x_BuyerCurrency AS currency, x_PriceBuyer AS amount
+    FROM edge_sources
+    WHERE $by = 'source'
+    UNION ALL
+    SELECT CASE WHEN kind = 'fee' THEN 'fees' ELSE 'rounding' END AS k1, CAST(NULL AS VARCHAR) AS k2,
+           currency, amount
+    FROM sold_lines
+    WHERE $by = 'source' AND kind NOT IN ('service', 'credit')
+    UNION ALL
+    SELECT 'rounding' AS k1, CAST(NULL AS VARCHAR) AS k2, currency, amount
+    FROM sold_lines
+    WHERE $by = 'source' AND kind IN ('service', 'credit')
+    UNION ALL
+    SELECT 'rounding' AS k1, CAST(NULL AS VARCHAR) AS k2, x_BuyerCurrency AS currency, -x_PriceBuyer AS amount
+    FROM edge_sources
+    WHERE $by = 'source'
     UNION ALL
     SELECT
         coalesce(ProviderName, '(fees)') AS k1,
@@ -83,7 +149,12 @@ revenue_items AS (
     WHERE $by IN ('provider', 'service')
     UNION ALL
     SELECT
-        CASE WHEN $by = 'customer' THEN buyer WHEN $by IN ('provider', 'service') THEN '(credit notes)' END AS k1,
+        CASE WHEN $by = 'customer' THEN buyer
+             WHEN $by = 'end_customer' AND buyer IN (SELECT id FROM resellers)
+                 THEN '(' || buyer || ': fees and adjustments)'
+             WHEN $by = 'end_customer' THEN buyer
+             WHEN $by = 'source' THEN 'credit_notes'
+             WHEN $by IN ('provider', 'service') THEN '(credit notes)' END AS k1,
         CASE WHEN $by = 'service' THEN number END AS k2,
         currency,
         -amount AS amount
@@ -93,6 +164,8 @@ revenue_items AS (
 cost_items AS (
     SELECT
         CASE $by WHEN 'customer' THEN x_BuyerId
+                 WHEN 'end_customer' THEN x_CustomerId
+                 WHEN 'source' THEN x_Source
                  WHEN 'provider' THEN ProviderName
                  WHEN 'service' THEN ProviderName END AS k1,
         CASE WHEN $by = 'service' THEN
@@ -100,7 +173,7 @@ cost_items AS (
         END AS k2,
         x_BuyerCurrency AS currency,
         CAST(x_Cost * x_FxRate AS DECIMAL(38, 10)) AS amount
-    FROM selling_edges
+    FROM edge_sources
 ),
 
 -- What $org's own seller invoices it beyond the ledger cost above (docs/pricing.md §9): a
@@ -134,7 +207,8 @@ paid_items AS (
 
 paid_upward AS (
     SELECT
-        CASE WHEN $by IN ('customer', 'provider', 'service') THEN '(paid to ' || seller || ')' END AS k1,
+        CASE WHEN $by IN ('customer', 'end_customer', 'source', 'provider', 'service')
+             THEN '(paid to ' || seller || ')' END AS k1,
         CASE WHEN $by = 'service' THEN '(fees and adjustments)' END AS k2,
         currency,
         CAST(amount AS DECIMAL(38, 10)) AS amount
