@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import duckdb
 import pyarrow as pa
@@ -233,16 +233,22 @@ def write_drafts(con: duckdb.DuckDBPyConnection, run_id: int, period: date, draf
 
 
 def issue_invoices(con: duckdb.DuckDBPyConnection, period: date | str, *, seller: str | None = None,
-                   issued_by: str = "cli", org: str | None = None) -> list[tuple[str, str, Decimal, str]]:
+                   issued_by: str = "cli", org: str | None = None,
+                   check: Callable[[list[tuple]], None] | None = None) -> list[tuple[str, str, Decimal, str]]:
     """Issue the period's drafts (of one seller, or all): sequential numbers per seller
     (`SELLER-000001`, or the seller's branding `invoice_prefix` + 000001), status 'issued',
-    audit-logged. One transaction. Returns [(number, buyer, total, currency)]."""
+    audit-logged. One transaction. Returns [(number, buyer, total, currency)].
+    `check(drafts)`, when given, sees the drafts about to be issued — (invoice_id, seller, buyer,
+    total, currency) — inside the transaction; raising there issues nothing (the console checks
+    that they are still the drafts the user confirmed)."""
     from data.billing import parse_period  # the CLI's wording for a bad period (billing imports us)
     from data.config import current_config, invoice_prefixes
     period = parse_period(period)
     issued: list[tuple[str, str, Decimal, str]] = []
     with transaction(con):
         drafts = run(con, "inv_drafts_to_issue", {"period": period, "seller": seller})
+        if check is not None:
+            check(drafts)
         # the prefix in force when the number is given; an issued number never changes again
         prefixes = invoice_prefixes(current_config(con)) if drafts else {}
         counters: dict[str, int] = {}

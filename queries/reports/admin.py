@@ -9,6 +9,7 @@ wrong place, or before the writer redacted, still shows nobody more than they ma
 from __future__ import annotations
 
 import json
+from datetime import date, datetime, time, timedelta
 from typing import Any, Iterable
 
 import duckdb
@@ -80,8 +81,15 @@ def deliveries(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
 _DOCUMENT_KEYS = frozenset({"root", "organizations", "account_mappings", "fx_rates", "users"})
 
 
-def audit_entries(con: duckdb.DuckDBPyConnection, scope: Scope, *, limit: int = 1000) -> pd.DataFrame:
+def audit_entries(con: duckdb.DuckDBPyConnection, scope: Scope, *, limit: int = 1000,
+                  username: str | None = None, action: str | None = None,
+                  target: str | None = None, logged_from: date | None = None,
+                  logged_to: date | None = None) -> pd.DataFrame:
     """Audit entries of the users and organisations of the admin's subtree, newest first.
+    Filters (None or blank: all; `audit_filters` checks them): who (`username`, any case), what
+    (`action`, exactly), a text the `target` holds (any case), when (`logged_from` to
+    `logged_to`, both days included, UTC). They narrow what the reader may see, nothing more:
+    the rules below apply to every entry that passes them.
     Entries of other organisations than the admin's own keep who/when/what but not
     before/after/detail (they may show prices the admin may not see), except sign-in events.
     An entry's before/after/detail are also withheld when their content reaches beyond what the
@@ -90,10 +98,13 @@ def audit_entries(con: duckdb.DuckDBPyConnection, scope: Scope, *, limit: int = 
     if not scope.has_role("admin"):
         raise ScopeError("The audit log is shown to administrators only.")
     check_limit(limit)
+    filters = audit_filters(username=username, action=action, target=target,
+                            logged_from=logged_from, logged_to=logged_to)
     me = own_org(con, scope)
     orgs = subtree(con, scope.org_id)
     frame = con.execute(sql("rpt_audit"), {"org": scope.org_id, "orgs": sorted(orgs),
-                                           "is_root": me.is_root, "limit": limit}).df()
+                                           "is_root": me.is_root, "limit": limit,
+                                           **filters}).df()
     owners = dict(con.execute(sql("scope_audit_ids")).fetchall())
     for i in frame.index:
         texts = [frame.at[i, c] for c in ("before", "after")]
@@ -144,3 +155,46 @@ def _audit_readable(value: Any, *, is_root: bool, visible: frozenset[str],
     if isinstance(value, dict) and _DOCUMENT_KEYS.intersection(value) and not is_root:
         return False
     return all(owners[s] in visible for s in _strings(value) if s in owners)
+
+
+def audit_actions(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
+    """The actions ("what") of the entries the admin may read, for the Audit log's filter. Only
+    the action column leaves this function (the scoped statement decides which entries count)."""
+    if not scope.has_role("admin"):
+        raise ScopeError("The audit log is shown to administrators only.")
+    me = own_org(con, scope)
+    frame = con.execute(sql("rpt_audit"), {
+        "org": scope.org_id, "orgs": sorted(subtree(con, scope.org_id)), "is_root": me.is_root,
+        "limit": 1_000_000, **audit_filters()}).df()
+    return sorted(str(a) for a in frame["action"].dropna().unique())
+
+
+def audit_filters(*, username: Any = None, action: Any = None, target: Any = None,
+                  logged_from: Any = None, logged_to: Any = None) -> dict[str, Any]:
+    """rpt_audit's filter parameters from the Audit log page's values: texts trimmed (blank is
+    no filter, at most 200 characters), dates as a half-open UTC range (`to` is the whole day).
+    ValueError, a sentence naming the value, for anything else."""
+    texts = {}
+    for name, value in (("username", username), ("action", action), ("target", target)):
+        if value is None:
+            texts[name] = None
+            continue
+        if not isinstance(value, str):
+            raise ValueError(f"The {name} filter must be text, not {type(value).__name__}.")
+        value = value.strip()
+        if len(value) > 200:
+            raise ValueError(f"The {name} filter is {len(value)} characters long; at most 200.")
+        texts[name] = value or None
+    days = {}
+    for name, value in (("from", logged_from), ("to", logged_to)):
+        if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
+            raise ValueError(f"The '{name}' date must be a date (YYYY-MM-DD), not {value!r}.")
+        days[name] = value
+    if days["from"] and days["to"] and days["from"] > days["to"]:
+        raise ValueError(f"The 'from' date {days['from']:%Y-%m-%d} is after the 'to' date "
+                         f"{days['to']:%Y-%m-%d}; choose a 'from' on or before the 'to'.")
+    return {
+        **texts,
+        "logged_from": datetime.combine(days["from"], time.min) if days["from"] else None,
+        "logged_to": datetime.combine(days["to"] + timedelta(days=1), time.min) if days["to"] else None,
+    }
