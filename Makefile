@@ -49,8 +49,10 @@ poppler:
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 
+# Two workers, one test file each at a time (module fixtures such as the demo stores are built
+# once per worker): about 9 minutes on the 2-core machine, where one worker takes over 20.
 test: $(VENV)/.dev chromium poppler lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 # The larger property test (300 random channels against the reference engine), outside `make test`.
 test-slow: $(VENV)/.dev

@@ -5,13 +5,17 @@
     python cli.py config import FILE | export    the configuration document (docs/config.md)
     python cli.py bill --period YYYY-MM          price a period, draft its invoices
     python cli.py issue --period YYYY-MM         issue the period's draft invoices
-    python cli.py report invoices|margins|reconcile --period YYYY-MM [--json] [--as USERNAME]
+    python cli.py report invoices|margins|reconcile|commitments --period YYYY-MM [--json] [--as USERNAME]
+    python cli.py whatif --period YYYY-MM --plan-file PLAN.yaml [--as USERNAME] [--json]
+                                                 a past period priced with a changed plan; stores nothing
     python cli.py invoices export --period YYYY-MM --format pdf|csv|quickbooks|xero|journal --out DIR
                   [--seller ORG] [--invoice NUMBER] [--as USERNAME]
     python cli.py invoices send --period YYYY-MM [--seller ORG] [--resend] [--as USERNAME]
                                                  e-mail issued invoices to their billing contacts
     python cli.py credit-note --invoice NUMBER --amount A | --full --reason TEXT [--as USERNAME]
     python cli.py export focus --buyer ORG --period YYYY-MM --out FILE.parquet [--as USERNAME]
+    python cli.py qbr --customer ORG --quarter 2026Q3 --out FILE.pdf [--as USERNAME]
+                                                 a customer's quarterly business review pack
     python cli.py deliveries                     what was loaded
     python cli.py users                          the configured sign-ins
     python cli.py init-secrets                   create the sign-in cookie key if absent
@@ -200,19 +204,43 @@ def _as_user(args, run):
 def cmd_report(args) -> int:
     from data.billing import parse_period
     from queries.reports.admin import reconciliation
+    from queries.reports.commitments import commitment_inventory
     from queries.reports.invoices import invoice_report
     from queries.reports.margins import margin_report
     from queries.scope import check_period
     con = _open(args)
     who = _who(con, args)
     period = check_period(con, who, parse_period(args.period))   # a period not billed is bad input (1)
-    report = {"invoices": invoice_report, "margins": margin_report, "reconcile": reconciliation}[args.kind]
+    report = {"invoices": invoice_report, "reconcile": reconciliation, "commitments": commitment_inventory,
+              "margins": lambda con, who, period: margin_report(con, who, period, with_pct=True)}[args.kind]
     data = _as_user(args, lambda: report(con, who, period))
     if args.json:
         print(json.dumps(data, indent=2, default=str))
     else:
         for item in data:
             print("  ".join(f"{k}={v}" for k, v in item.items() if k != "lines"))
+    return 0
+
+
+def cmd_whatif(args) -> int:
+    """A billed period priced again with the plan in --plan-file (one of the user's organisation's
+    plans, changed); per buyer the current and new subtotal and margin. Nothing is stored."""
+    from data.billing import parse_period
+    from data.whatif import what_if
+    try:
+        text = Path(args.plan_file).read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"error: cannot read the plan file {args.plan_file} ({exc.strerror}).", file=sys.stderr)
+        return EXIT_INPUT
+    con = _open(args)
+    who = _who(con, args)
+    period = parse_period(args.period)
+    data = _as_user(args, lambda: what_if(con, who, period, text))
+    if args.json:
+        print(json.dumps(data, indent=2, default=str))
+    else:
+        for item in data:
+            print("  ".join(f"{k}={v}" for k, v in item.items()))
     return 0
 
 
@@ -303,6 +331,35 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_qbr(args) -> int:
+    """`qbr`: one customer's quarterly business review as its branded PDF (data/qbr.py,
+    docs/qbr.md), in the --as user's scope (an account manager: an assigned customer only)."""
+    from data.qbr import qbr_pack
+    from queries.reports.qbr import check_quarter
+    out = Path(args.out)
+    if out.suffix.lower() != ".pdf":
+        print(f"error: --out must name a .pdf file, got {args.out!r}", file=sys.stderr)
+        return EXIT_USAGE
+    con = _open(args)
+    who = _who(con, args)
+    try:
+        quarter = check_quarter(con, who, args.quarter)   # malformed or not billed: bad input (1)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    try:
+        _name, data = _as_user(args, lambda: qbr_pack(con, who, args.customer, quarter))
+    except ValueError as exc:                  # e.g. a customer invoiced in two currencies
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".part")      # never a half-written pack under its name
+    partial.write_bytes(data)
+    partial.replace(out)
+    print(f"wrote the {args.quarter} review of {args.customer} to {out} ({len(data):,} bytes)")
+    return 0
+
+
 def cmd_deliveries(args) -> int:
     from data.ingest import list_deliveries
     for d in list_deliveries(_open(args)):
@@ -386,12 +443,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_issue)
 
     p = sub.add_parser("report", help="machine-readable results")
-    p.add_argument("kind", choices=["invoices", "margins", "reconcile"])
+    p.add_argument("kind", choices=["invoices", "margins", "reconcile", "commitments"])
     p.add_argument("--period", required=True, help="YYYY-MM")
     p.add_argument("--json", action="store_true")
     p.add_argument("--as", dest="as_user", metavar="USERNAME",
                    help="run it in this user's scope, as the app would (default: the root's administrators)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("whatif", help="price a billed period with a changed plan (stores nothing)")
+    p.add_argument("--period", required=True, help="YYYY-MM")
+    p.add_argument("--plan-file", required=True, help="the changed plan (YAML: one of your organisation's plans)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--as", dest="as_user", metavar="USERNAME",
+                   help="as this user (an administrator or leader of the plan's owner; "
+                        "default: the root's administrators)")
+    p.set_defaults(func=cmd_whatif)
 
     p = sub.add_parser("invoices", help="invoice documents: PDF, lines CSV, accounting files")
     isub = p.add_subparsers(dest="action", required=True)
@@ -433,6 +499,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="export as this configured user (default: an admin of the root organisation)")
     e.set_defaults(func=cmd_export)
 
+    p = sub.add_parser("qbr", help="a customer's quarterly business review as a branded PDF")
+    p.add_argument("--customer", required=True, metavar="ORG", help="the customer's organisation id")
+    p.add_argument("--quarter", required=True, help="the quarter, written like 2026Q3")
+    p.add_argument("--out", required=True, help="the PDF file to write")
+    p.add_argument("--as", dest="as_user", metavar="USERNAME",
+                   help="prepare it as this user, as the app would (default: the root's administrators)")
+    p.set_defaults(func=cmd_qbr)
+
     p = sub.add_parser("deliveries", help="list what was loaded")
     p.set_defaults(func=cmd_deliveries)
 
@@ -472,7 +546,7 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     for module, name in (("data.ingest", "IngestError"), ("data.config", "ConfigError"),
                          ("data.billing", "BillingError"), ("queries.scope", "ScopeError"),
                          ("data.documents.export", "ExportError"),
-                         ("pricing.fx", "MissingRate")):
+                         ("pricing.fx", "MissingRate"), ("data.whatif", "WhatIfError")):
         try:
             errors.append(getattr(__import__(module, fromlist=[name]), name))
         except (ImportError, AttributeError):

@@ -20,6 +20,10 @@ cookie (a JWT) and reads it back on a new browser session. Around it:
   HttpOnly; it is SameSite=Strict, and Secure whenever the browser reached the app over HTTPS
   (`data.auth.served_over_https`; docs/deploy.md).
 - Sessions end when the token does (TIERLINE_SESSION_MINUTES, default 60), also in an open tab.
+- A deactivated user (`active: false`) is not in the credentials and their open session ends
+  at its next run; a user with a temporary password (`must_change_password`, from an invite or
+  a reset on the Users page) gets only the "choose a new password" form, on every page, until
+  they have chosen one (`change_password_form`; docs/auth.md).
 
 The library quirks designed around (docs/auth.md): it mutates the credentials dict (each run
 builds a fresh one); its `Authenticate.login` sleeps 0.7 s per signed-out run and keeps its form
@@ -58,7 +62,8 @@ _REPLAY_KEY = "_tierline_replay_seen"  # a revoked cookie was already audited in
 _COOKIE_OP_KEY = "_tierline_cookie_op"  # a cookie write/delete the browser has not confirmed
 _COOKIE_SLOT = "tierline_cookies"      # the container the invisible cookie components live in
 _LIBRARY_KEYS = ("name", "username", "authentication_status", "email", "roles")
-_PAGE_PREFIXES = {"home", "costs", "invoices", "margins", "recon", "deliveries", "audit", "plans"}
+_PAGE_PREFIXES = {"home", "costs", "invoices", "margins", "recon", "deliveries", "audit", "plans",
+                  "users", "why", "budgets", "qbr", "commit", "whatif", "org", "map", "fx", "ops"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,7 @@ class User:
     is_root: bool
     roles: tuple[str, ...]
     expires_at: float
+    must_change_password: bool = False     # a temporary password: only the change form opens
 
     def has_role(self, *roles: str) -> bool:
         return bool(set(roles) & set(self.roles))
@@ -179,6 +185,8 @@ class _Guard:
             self.end_session("Your account is no longer active. Ask an administrator.")
         if user is None:
             user = self.sign_in_form()
+        if user is not None and user.must_change_password:
+            user = self.change_password_form(user)
         self.flush_cookie_op()
         return user
 
@@ -269,6 +277,45 @@ class _Guard:
         if st.session_state.get(_FAILURE_KEY):
             failure.error(st.session_state[_FAILURE_KEY])
         return None
+
+    def change_password_form(self, user: User) -> User | None:
+        """A user signed in with a temporary password (an invite, a reset) chooses their own
+        before anything else opens: this form and a sign-out button, no navigation, no page.
+        The temporary password is asked again, so a session that outlived a reset cannot choose
+        the next password. Returns the user once the new password is stored."""
+        from data.config.errors import ConfigError
+        from data.console.users import MIN_PASSWORD_CHARS, change_own_password
+
+        slot = st.empty()
+        with slot.container():
+            _, middle, _ = st.columns([1, 1.3, 1])
+        with middle:
+            st.title("Tierline")
+            st.info(f"Welcome, {md_escape(user.name)}. You signed in with a temporary password: "
+                    f"choose your own to continue (at least {MIN_PASSWORD_CHARS} characters).")
+            with st.form("password_form", clear_on_submit=True, enter_to_submit=True):
+                st.subheader("Choose a new password")
+                current = st.text_input("Temporary password", type="password",
+                                        key="signin_current_password",
+                                        autocomplete="current-password")
+                new = st.text_input("New password", type="password", key="signin_new_password",
+                                    autocomplete="new-password")
+                again = st.text_input("New password again", type="password",
+                                      key="signin_new_password_again", autocomplete="new-password")
+                submitted = st.form_submit_button("Save new password", type="primary")
+            failure = st.empty()
+            st.button("Sign out", key="signin_change_sign_out", on_click=_request_sign_out)
+        if not submitted:
+            return None
+        try:
+            change_own_password(self.con, user.username, current, new, again)
+        except ConfigError as exc:
+            failure.error(md_escape(exc.issues[0].message))
+            return None
+        slot.empty()
+        record = st.session_state.get(AUTH_KEY)
+        changed = _load_user(self.con, record) if isinstance(record, dict) else None
+        return changed if changed is not None and not changed.must_change_password else None
 
     def check_password(self, username: str, password: str) -> tuple[str | None, str | None]:
         """(username, None) on success, else (None, the sentence to show).
@@ -433,13 +480,14 @@ def _valid_record(con) -> tuple[dict | None, str | None]:
 
 def _load_user(con, record: dict) -> User | None:
     profile = auth.user_profile(con, record["username"])
-    if profile is None:
+    if profile is None or not profile.get("active", True):   # deactivated: the session ends
         return None
     return User(
         username=profile["username"], name=profile["name"], email=profile["email"] or "",
         org=profile["org"], org_name=profile["org_name"], org_kind=profile["org_kind"],
         is_root=bool(profile["org_is_root"]), roles=tuple(profile["roles"] or ()),
         expires_at=float(record["expires_at"]),
+        must_change_password=bool(profile.get("must_change_password")),
     )
 
 

@@ -29,6 +29,7 @@ from queries.reports import admin as admin_reports
 from queries.reports import costs as cost_reports
 from queries.reports import invoices as invoice_reports
 from queries.reports import margins as margin_reports
+from queries.reports import portal as portal_reports
 
 TTL = 60
 F = TypeVar("F", bound=Callable)
@@ -99,6 +100,48 @@ def customer_rows(username: str, version: int, customer_id: str, period: date,
                                           limit=limit, sub_account=sub_account, service=service)
 
 
+# --- the cost portal (queries/reports/portal.py); filters travel as Filters.as_tuple() --------
+
+@_keyed
+def portal_glance(username: str, version: int, customer_id: str, period: date) -> dict:
+    with cursor() as con:
+        return portal_reports.month_glance(con, _scope(con, username), customer_id, period)
+
+
+@_keyed
+def portal_options(username: str, version: int, customer_id: str, period: date) -> dict:
+    with cursor() as con:
+        return portal_reports.filter_options(con, _scope(con, username), customer_id, period)
+
+
+@_keyed
+def portal_spend(username: str, version: int, customer_id: str, period: date, by: str,
+                 filters: tuple = (), limit: int | None = None) -> pd.DataFrame:
+    with cursor() as con:
+        return portal_reports.spend(con, _scope(con, username), customer_id, period, by=by,
+                                    filters=portal_reports.Filters(*filters), limit=limit)
+
+
+@_keyed
+def portal_daily(username: str, version: int, customer_id: str, period: date,
+                 stack: str | None = None, filters: tuple = ()) -> dict:
+    with cursor() as con:
+        return portal_reports.daily(con, _scope(con, username), customer_id, period, stack=stack,
+                                    filters=portal_reports.Filters(*filters))
+
+
+@_keyed
+def portal_months(username: str, version: int, customer_id: str, period: date) -> list[dict]:
+    with cursor() as con:
+        return portal_reports.months(con, _scope(con, username), customer_id, period)
+
+
+@_keyed
+def portal_brand(username: str, version: int, customer_id: str) -> dict:
+    with cursor() as con:
+        return portal_reports.brand(con, _scope(con, username), customer_id)
+
+
 @_keyed
 def invoices(username: str, version: int, period: date | None = None) -> list[dict]:
     with cursor() as con:
@@ -141,7 +184,24 @@ def deliveries(username: str, version: int) -> pd.DataFrame:
         return admin_reports.deliveries(con, _scope(con, username))
 
 
+def data_changed() -> None:
+    """After the console changed the data (an upload, a billing run, issuing, a credit note):
+    every cached read goes, as after an inbox ingest (components/store.py). The access version
+    only follows the configuration, so without this the portal would show the old draft for up
+    to TTL seconds."""
+    st.cache_data.clear()
+
+
 def audit_entries(username: str, limit: int = 1000) -> pd.DataFrame:
     """Not cached: an administrator checking the log wants the sign-in that just happened."""
     with cursor() as con:
         return admin_reports.audit_entries(con, _scope(con, username), limit=limit)
+
+
+@_keyed
+def commitments_page(username: str, version: int, period: date) -> dict:
+    """The Commitments page's one read (issue #15): inventory, violations, policies, credits,
+    the partner-earned-credit alert, coverage."""
+    from queries.reports import commitments as commitment_reports
+    with cursor() as con:
+        return commitment_reports.commitments_page(con, _scope(con, username), period)

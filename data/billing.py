@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 import duckdb
 import pyarrow as pa
 
+from data.alerts import after_run
 from data.audit import record_store_audit
 from data.config import current_config, to_pricing
 from data.groups import Grouping, current_grouping, ensure_groups
@@ -136,6 +137,7 @@ def run_billing(con: duckdb.DuckDBPyConnection, period: date | str, *,
         summary = _run(con, period, orgs, plans, version, grouping, max_depth, step, run_by)
     finally:
         run(con, "run_reset_inserts")
+    after_run(con, summary)     # budget and partner-credit alerts: after the transaction, never fail it
     step(1.0, f"run {summary.run_id} {summary.status}")
     return summary
 
@@ -152,6 +154,7 @@ def _run(con: duckdb.DuckDBPyConnection, period: date, orgs: dict[str, Org], pla
         cut = {"run_id": run_id, **p, "grouping": grouping.signature, "tag_keys": list(grouping.tag_keys)}
         run(con, "fct_stage_accounts", cut)
         run(con, "fct_stage_assign", cut)
+        run(con, "fct_commit_coverage", {"run_id": run_id, **p})   # which commitment covered whom (#15)
         run(con, "fct_exceptions_unassigned", {"run_id": run_id, **p})
         con.register("edges_src", _edges_table(orgs, plans))
         try:

@@ -252,7 +252,24 @@ def require_root(con: duckdb.DuckDBPyConnection, scope: Scope, roles: tuple[str,
 # The façade: the reports live in queries/reports/; callers and tests written against the
 # one-module layer call them as `scope.invoices(...)`. Imported last, because the reports import
 # the checks above.
-from queries.reports.admin import audit_entries, deliveries, reconciliation, unassigned  # noqa: E402,F401
+from queries.reports.admin import (  # noqa: E402,F401
+    audit_actions,
+    audit_entries,
+    audit_filters,
+    deliveries,
+    reconciliation,
+    unassigned,
+)
+from queries.reports.budgets import budget_alerts, budget_status  # noqa: E402,F401
+from queries.reports.commitments import (  # noqa: E402,F401
+    commitment_inventory,
+    commitment_violations,
+    commitments_page,
+    coverage,
+    credits_by_kind,
+    partner_credit_alerts,
+    policy_money,
+)
 from queries.reports.common import MAX_ROWS  # noqa: E402,F401
 from queries.reports.common import money_text as _fmt  # noqa: E402,F401  (tests)
 from queries.reports.common import row_share as _share  # noqa: E402,F401  (tests)
@@ -263,7 +280,9 @@ from queries.reports.costs import (  # noqa: E402,F401
     customer_focus_rows,
     customer_rows,
     customer_sub_accounts,
+    spend_params,
 )
+from queries.reports.explain import explain_price, price_groups  # noqa: E402,F401
 from queries.reports.invoices import (  # noqa: E402,F401
     credit_notes,
     customer_summary,
@@ -272,3 +291,24 @@ from queries.reports.invoices import (  # noqa: E402,F401
     invoices,
 )
 from queries.reports.margins import MARGIN_BY, margin_breakdown, margin_report  # noqa: E402,F401
+from queries.reports.portal import (  # noqa: E402,F401
+    SPEND_BY,
+    Filters,
+    check_filters,
+    filter_options,
+    forecast,
+    freshness,
+    month_glance,
+    top_resources,
+)
+from queries.reports.portal import brand as portal_brand  # noqa: E402,F401
+from queries.reports.portal import daily as daily_spend  # noqa: E402,F401
+from queries.reports.portal import months as invoice_months  # noqa: E402,F401
+from queries.reports.portal import spend as portal_spend  # noqa: E402,F401
+from queries.reports.qbr import (  # noqa: E402,F401
+    check_review,
+    next_steps,
+    qbr_report,
+    review_customers,
+    review_quarters,
+)

@@ -133,7 +133,7 @@ def open_page(page, server: str, name: str, query: str = "") -> None:
 
 def follow_link(page, name: str) -> None:
     """Open a page through the sidebar navigation (same session, no reload)."""
-    page.locator('[data-testid="stSidebar"]').get_by_role("link", name=LINKS[name]).click()
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name=LINKS[name], exact=True).click()
     page.wait_for_url(re.compile(re.escape(URLS[name]) + r"(\?.*)?$"))
 
 

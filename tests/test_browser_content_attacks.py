@@ -73,7 +73,9 @@ def _costs(page, server: str, username: str) -> None:
 
 def test_costs_chart_shows_link_markup_as_text(evil_server, page):
     _costs(page, evil_server, "evil-customer")
-    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    # the breakdown by service (the page's first chart is the daily trend, by provider)
+    chart = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="Storage").first
+    chart.locator(".ytick text").first.wait_for()
     ticks = chart.locator(".ytick text").all_text_contents()
     # The service name is drawn as its characters …
     assert any('<a href="https://evil.example/login">Verify your invoice</a>' in t for t in ticks), ticks
@@ -118,7 +120,8 @@ def test_a_downloaded_csv_is_gone_after_sign_out(evil_server, page):
     other = page.context.new_page()
     open_page(other, evil_server, "costs")
     wait_drawn(other, "costs")
-    button = page.locator('[data-testid="stDownloadButton"]').first
+    # the breakdown's CSV (the first download on the page is the daily trend's)
+    button = page.locator('[data-testid="stDownloadButton"]').filter(has_text="Download CSV").first
     with page.expect_download() as caught:
         button.get_by_role("button").click()
     download = caught.value

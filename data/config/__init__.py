@@ -59,6 +59,7 @@ from data.config.fields import (
 from data.config.models import (
     BandSpec,
     BrandingSpec,
+    BudgetSpec,
     ConfigDocument,
     FeeSpec,
     FxRateSpec,
@@ -93,7 +94,7 @@ __all__ = [
     "Period", "Rate", "Text", "TierStart", "Username",
     # the document
     "BandSpec", "BrandingSpec", "ConfigDocument", "FeeSpec", "FxRateSpec", "MappingSpec", "OrgSpec", "PlanSpec",
-    "RootSpec", "RuleSpec", "TiersSpec", "UserSpec",
+    "RootSpec", "RuleSpec", "TiersSpec", "UserSpec", "BudgetSpec",
     # reading, validating, storing, editing
     "load_config", "parse_config", "validate_document", "to_pricing",
     "current_config", "current_version", "dump_config", "export_config", "import_config",

@@ -241,6 +241,33 @@ def _check(col: _Collector, root: RootSpec, valid: dict[str, list[tuple[int, Any
             col.add(base + ("cost_groups",), "cost groups restrict customer users only; allowed: "
                     "remove cost_groups, or use them on a customer user")
 
+    _check_budgets(col, valid.get("budgets", []), by_id, shadow_orgs)
+
+
+def _check_budgets(col: _Collector, budgets: list[tuple[int, Any]], by_id: dict[str, OrgSpec],
+                   shadow_orgs: set[str]) -> None:
+    """Budgets (issue #12): a known customer, in its billing currency, one budget per what it
+    covers (the whole month, a sub-account, a tag value)."""
+    customers = sorted(o.id for o in by_id.values() if o.kind == "customer")
+    seen: dict[tuple[str, str], int] = {}
+    for i, b in budgets:
+        org = by_id.get(b.customer)
+        if org is None or org.kind != "customer":
+            if b.customer not in shadow_orgs:
+                col.add(("budgets", i, "customer"), f"{b.customer!r} is not a customer; allowed: the "
+                        "id of a customer: " + (", ".join(customers[:10]) or "none yet")
+                        + (" …" if len(customers) > 10 else ""))
+            continue
+        if b.currency is not None and b.currency != org.currency:
+            col.add(("budgets", i, "currency"), f"{b.currency} is not {b.customer}'s billing currency; "
+                    f"allowed: {org.currency} (or leave it out)")
+        if (b.customer, b.key) in seen:
+            col.add(("budgets", i), f"a second budget for {b.customer} ({b.key}) (also "
+                    f"budgets[{seen[(b.customer, b.key)]}]); allowed: one budget per customer and "
+                    "per sub-account or tag value")
+        else:
+            seen[(b.customer, b.key)] = i
+
 
 def _check_broken_plans(col: _Collector, root: RootSpec, valid: dict[str, list[tuple[int, Any]]],
                         broken: list[tuple[int, dict]], shadow_orgs: set[str]) -> None:

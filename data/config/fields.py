@@ -18,7 +18,7 @@ from pricing.periods import parse_period
 
 ROOT_KINDS = ("distributor", "reseller")
 ORG_KINDS = ("reseller", "customer")
-SECTIONS = ("root", "organizations", "account_mappings", "plans", "fx_rates", "users")
+SECTIONS = ("root", "organizations", "account_mappings", "plans", "fx_rates", "users", "budgets")
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")

@@ -147,6 +147,7 @@ class RootSpec(_Spec):
     currency: Currency
     country: Text | None = None          # ours: ISO 3166 alpha-2, informational
     branding: BrandingSpec | None = None  # ours: its invoices' look and accounting codes
+    margin_floor_pct: Pct | None = None   # ours: the lowest margin % it wants per customer (0–100)
 
 
 class OrgSpec(_Spec):
@@ -162,6 +163,8 @@ class OrgSpec(_Spec):
     country: Text | None = None          # ours: informational
     branding: BrandingSpec | None = None  # ours: as a seller, its invoices' look; as a buyer, its address
     billing_email: Email | None = None    # ours: where its invoices go
+    margin_floor_pct: Pct | None = None   # ours: the lowest margin % it wants per customer (0–100)
+    active: bool = True                   # ours: false = deactivated in the console (docs/console.md)
 
 
 class MappingSpec(_Spec):
@@ -307,6 +310,45 @@ class UserSpec(_Spec):
     customers: list[Id] | None = None        # ours: account managers' assigned customers
     cost_groups: list[Text] | None = None    # ours: optional restriction for customer users
     password_hash: BcryptHash
+    # ours (issue #14): false = may no longer sign in (absent: active); true = signed in with a
+    # temporary password (invite, reset) and must choose a new one before any page opens
+    active: bool | None = None
+    must_change_password: bool | None = None
+
+
+class BudgetSpec(_Spec):
+    """A customer's monthly budget (issue #12, docs/config.md "budgets"): its whole month, one
+    sub-account of it, or the rows with one tag value; the amount is in the customer's billing
+    currency (`currency`, when given, must be that one: the budget is compared with its invoice)."""
+
+    customer: Id
+    amount: Amount
+    currency: Currency | None = None
+    sub_account: Text | None = None
+    tag_key: Text | None = None
+    tag_value: Text | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> "BudgetSpec":
+        if self.amount <= ZERO:
+            raise ValueError(f"amount {self.amount} is not above 0; allowed: a monthly amount above 0")
+        if (self.tag_key is None) != (self.tag_value is None):
+            raise ValueError("tag_key and tag_value go together; allowed: both (the rows with that "
+                             "tag value) or neither")
+        if self.sub_account is not None and self.tag_key is not None:
+            raise ValueError("a budget covers a sub-account or a tag value, not both; allowed: "
+                             "sub_account, or tag_key with tag_value, or neither (the whole month)")
+        return self
+
+    @property
+    def key(self) -> str:
+        """What the budget covers, as budget_alerts names it: 'customer', 'sub_account:<id>' or
+        'tag:<key>=<value>'."""
+        if self.sub_account is not None:
+            return f"sub_account:{self.sub_account}"
+        if self.tag_key is not None:
+            return f"tag:{self.tag_key}={self.tag_value}"
+        return "customer"
 
 
 class ConfigDocument(_Spec):
@@ -318,12 +360,14 @@ class ConfigDocument(_Spec):
     plans: list[PlanSpec] = Field(default_factory=list)
     fx_rates: list[FxRateSpec] = Field(default_factory=list)
     users: list[UserSpec] = Field(default_factory=list)
+    budgets: list[BudgetSpec] = Field(default_factory=list)   # issue #12: monthly budgets
 
     def root_org(self) -> OrgSpec:
         r = self.root
         return OrgSpec.model_construct(id=r.id, name=r.name, kind=r.kind, parent=None,
                                        currency=r.currency, plan=None, tax_rate_pct=ZERO,
-                                       country=r.country, branding=r.branding, billing_email=None)
+                                       country=r.country, branding=r.branding, billing_email=None,
+                                       margin_floor_pct=r.margin_floor_pct)
 
     def organizations_all(self) -> list[OrgSpec]:
         """The root (as an OrgSpec without parent or plan) followed by `organizations`."""
@@ -343,4 +387,9 @@ class ConfigDocument(_Spec):
             for rule in plan.get("rules", []):
                 if not rule.get("match"):
                     rule.pop("match", None)
+        if not data.get("budgets"):
+            data.pop("budgets", None)        # a document without budgets exports as before
+        for org in data.get("organizations", []):
+            if org.get("active") is True:
+                org.pop("active")            # active is the default: only `active: false` is written
         return data

@@ -62,7 +62,8 @@ def _replace_config(con: duckdb.DuckDBPyConnection, doc: ConfigDocument, *, impo
         previous = con.execute(sql("cfg_latest_document")).fetchone()
         version = con.execute(sql("cfg_next_version")).fetchone()[0]
         for table in ("cfg_delete_plan_rules", "cfg_delete_plans", "cfg_delete_account_mappings",
-                      "cfg_delete_fx_rates", "cfg_delete_users", "cfg_delete_organizations"):
+                      "cfg_delete_fx_rates", "cfg_delete_users", "cfg_delete_organizations",
+                      "cfg_delete_budgets"):
             con.execute(sql(table))
         con.executemany(sql("cfg_insert_organization"), [
             [o.id, o.name, o.kind, o.parent, o.currency, o.plan, _s(o.tax_rate_pct), depth[o.id]]
@@ -92,6 +93,16 @@ def _replace_config(con: duckdb.DuckDBPyConnection, doc: ConfigDocument, *, impo
             con.executemany(sql("cfg_insert_user"), [
                 [u.username, u.name, u.email, u.org, list(u.roles), u.customers, u.cost_groups,
                  u.password_hash] for u in doc.users])
+        con.execute(sql("auth_user_flags_clear"))     # sign-in flags (migration 023)
+        flagged = [[u.username, u.active is not False, bool(u.must_change_password)]
+                   for u in doc.users if u.active is False or u.must_change_password]
+        if flagged:                                   # the defaults need no row
+            con.executemany(sql("auth_user_flags_insert"), flagged)
+        if doc.budgets:
+            currency = {o.id: o.currency for o in doc.organizations_all()}
+            con.executemany(sql("cfg_insert_budget"), [
+                [n, b.customer, _s(b.amount), b.currency or currency[b.customer], b.sub_account,
+                 b.tag_key, b.tag_value] for n, b in enumerate(doc.budgets)])
         con.execute(sql("cfg_insert_document"), [version, imported_by, after])
         audit(con, version=int(version), previous=previous[0] if previous else None, doc=doc,
               imported_by=imported_by)

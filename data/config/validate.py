@@ -15,6 +15,7 @@ from data.config.errors import ConfigError, ConfigIssue, Path_
 from data.config.fields import ROOT_KINDS, SECTIONS
 from data.config.messages import _Collector
 from data.config.models import (
+    BudgetSpec,
     ConfigDocument,
     FxRateSpec,
     MappingSpec,
@@ -118,7 +119,7 @@ def _validate_data(data: Any, lines: dict[Path_, int], yaml_issues: list[ConfigI
 
     sections = {
         "organizations": OrgSpec, "account_mappings": MappingSpec, "plans": PlanSpec,
-        "fx_rates": FxRateSpec, "users": UserSpec,
+        "fx_rates": FxRateSpec, "users": UserSpec, "budgets": BudgetSpec,
     }
     valid: dict[str, list[tuple[int, Any]]] = {}
     invalid: dict[str, list[tuple[int, dict]]] = {}
@@ -155,7 +156,7 @@ def validate_document(doc: ConfigDocument, source: str = "<document>") -> None:
     """Run the cross-reference checks on an already-built document (import_config does)."""
     col = _Collector(source, {})
     valid = {name: list(enumerate(getattr(doc, name)))
-             for name in ("organizations", "account_mappings", "plans", "fx_rates", "users")}
+             for name in ("organizations", "account_mappings", "plans", "fx_rates", "users", "budgets")}
     _check(col, doc.root, valid, set(), set())
     for where, org in [(("root",), doc.root), *((("organizations", i), o) for i, o in enumerate(doc.organizations))]:
         logo = org.branding.logo if org.branding else None

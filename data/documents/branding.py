@@ -19,6 +19,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
+# The package whole, first: `fpdf.svg` imported on its own (as _svg_size does, lazily) runs into
+# fpdf's own circular import on a fresh interpreter.
+import fpdf  # noqa: E402,F401,I001
+
 PNG = "image/png"
 SVG = "image/svg+xml"
 LOGO_MIMES = (PNG, SVG)
