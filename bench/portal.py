@@ -34,22 +34,25 @@ Read = Callable[[Any, Any, str], Any]
 
 
 def customer_reads(scope_mod) -> dict[str, Read]:
-    """name → read(con, scope, customer_id): what a customer's Costs page asks for. Reads the
-    façade offers only once their issue lands are added when present."""
+    """name → read(con, scope, customer_id): what a customer's Costs and Why this price pages
+    ask for, each through the function the page calls."""
     s = scope_mod
-    reads: dict[str, Read] = {
+    from queries.reports.portal import Filters
+
+    def why(con, sc, c):                       # the page's list of charges, then one explained
+        groups = s.price_groups(con, sc, c, PERIOD, limit=20)
+        return s.explain_price(con, sc, c, PERIOD, group_id=groups[0]["group_id"]) if groups else None
+
+    return {
         "summary": lambda con, sc, c: s.customer_summary(con, sc, c, PERIOD),
-        "breakdown_service": lambda con, sc, c: s.customer_costs(con, sc, c, PERIOD, by="service"),
-        "daily_trend": lambda con, sc, c: s.customer_costs(con, sc, c, PERIOD, by="day"),
+        "month_glance": lambda con, sc, c: s.month_glance(con, sc, c, PERIOD),
+        "breakdown_service": lambda con, sc, c: s.portal_spend(con, sc, c, PERIOD, by="service"),
+        "daily_trend": lambda con, sc, c: s.daily_spend(con, sc, c, PERIOD, stack="provider"),
+        "tag_breakdown": lambda con, sc, c: s.portal_spend(con, sc, c, PERIOD, by="tag",
+                                                           filters=Filters(tag_key="env")),
         "rows_first_page": lambda con, sc, c: s.customer_rows(con, sc, c, PERIOD, limit=500),
+        "why_this_price": why,
     }
-    if hasattr(s, "tag_breakdown"):
-        reads["tag_breakdown"] = lambda con, sc, c: s.tag_breakdown(con, sc, c, PERIOD, "env")
-    if hasattr(s, "month_glance"):
-        reads["month_glance"] = lambda con, sc, c: s.month_glance(con, sc, c, PERIOD)
-    if hasattr(s, "explain_line"):
-        reads["why_this_price"] = lambda con, sc, c: s.explain_line(con, sc, c, PERIOD, 0)
-    return reads
 
 
 def seller_reads(scope_mod) -> dict[str, Read]:
