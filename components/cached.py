@@ -192,12 +192,6 @@ def data_changed() -> None:
     st.cache_data.clear()
 
 
-def audit_entries(username: str, limit: int = 1000) -> pd.DataFrame:
-    """Not cached: an administrator checking the log wants the sign-in that just happened."""
-    with cursor() as con:
-        return admin_reports.audit_entries(con, _scope(con, username), limit=limit)
-
-
 @_keyed
 def commitments_page(username: str, version: int, period: date) -> dict:
     """The Commitments page's one read (issue #15): inventory, violations, policies, credits,
