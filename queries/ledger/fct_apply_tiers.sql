@@ -21,7 +21,10 @@ factored AS (
     LEFT JOIN tiers t ON t.x_BuyerId = e.x_BuyerId
 ),
 priced AS (
-    SELECT f.*, CAST(f.x_PricePreTier * f.x_TierFactor AS DECIMAL(38,10)) AS x_Price
+    -- a factor or rate of exactly 1 (no tiers, same currency: most rows) is skipped: x × 1 = x,
+    -- and DuckDB's checked 128-bit DECIMAL product costs about a microsecond a row
+    SELECT f.*, CASE WHEN f.x_TierFactor = 1 THEN f.x_PricePreTier
+                     ELSE CAST(f.x_PricePreTier * f.x_TierFactor AS DECIMAL(38,10)) END AS x_Price
     FROM factored f
 ),
 final AS (
@@ -30,8 +33,10 @@ final AS (
         x_Treatment, plan_id AS x_PlanId, x_RuleNo, x_Basis, x_BasisAmount, x_Factor, x_BasisCode, x_ShareFrac,
         x_Cost, x_PricePreTier, x_TierFactor, x_Price,
         buyer_ccy AS x_BuyerCurrency, x_FxRate,
-        CAST(x_Price * x_FxRate AS DECIMAL(38,10)) AS x_PriceBuyer,
-        CAST(x_Cost * x_SellerFxRate AS DECIMAL(38,10)) AS x_CostSeller
+        CASE WHEN x_FxRate = 1 THEN x_Price
+             ELSE CAST(x_Price * x_FxRate AS DECIMAL(38,10)) END AS x_PriceBuyer,
+        CASE WHEN x_SellerFxRate = 1 THEN x_Cost
+             ELSE CAST(x_Cost * x_SellerFxRate AS DECIMAL(38,10)) END AS x_CostSeller
     FROM priced
 )
 SELECT * FROM final;

@@ -8,7 +8,8 @@ WITH priced AS (
       AND x_FxRate IS NOT NULL AND x_SellerFxRate IS NOT NULL
 ),
 final AS (
-    SELECT x_BuyerId, sum(CAST(x_PricePreTier * x_FxRate AS DECIMAL(38,10))) AS subtotal
+    SELECT x_BuyerId, sum(CASE WHEN x_FxRate = 1 THEN x_PricePreTier    -- × 1 skipped (fct_apply_tiers)
+                               ELSE CAST(x_PricePreTier * x_FxRate AS DECIMAL(38,10)) END) AS subtotal
     FROM priced
     GROUP BY x_BuyerId
 )
