@@ -286,9 +286,11 @@ from queries.reports.explain import explain_price, price_groups  # noqa: E402,F4
 from queries.reports.invoices import (  # noqa: E402,F401
     credit_notes,
     customer_summary,
+    edge_invoice,
     invoice_detail,
     invoice_report,
     invoices,
+    summary_of,
 )
 from queries.reports.margins import MARGIN_BY, margin_breakdown, margin_report  # noqa: E402,F401
 from queries.reports.portal import (  # noqa: E402,F401

@@ -103,7 +103,7 @@ def predict(db, *, new_rule: bool) -> dict:
     from data.store import connect
     from data.whatif import plan_form, plan_from_form, plan_yaml, plans_for_whatif, what_if
     from queries import scope as q
-    from queries.reports.portal import customer_summary
+    from queries.reports.invoices import customer_summary
 
     con = connect(db)
     try:

@@ -255,3 +255,30 @@ def test_revenue_is_net_of_credit_notes_for_every_seller_and_period():
         assert checked == 5                  # every credited invoice was met (R1's May invoice twice over)
     finally:
         con.close()
+
+
+def macro_021(con) -> None:
+    """rpt_edge_rows as migration 021 defined it, as a temporary macro rpt_edge_rows_021."""
+    from data.store import MIGRATIONS_DIR
+    text = (MIGRATIONS_DIR / "021_edge_rows_macro.sql").read_text(encoding="utf-8")
+    body = text[text.index("CREATE MACRO rpt_edge_rows("):]
+    con.execute(body.replace("CREATE MACRO rpt_edge_rows(", "CREATE OR REPLACE TEMP MACRO rpt_edge_rows_021(", 1))
+
+
+def test_edge_rows_by_sub_account_return_what_migration_021_returned(demo_store):
+    """Migration 024 narrows the period's rows to the edge's sub-accounts before the pricing-key
+    join (so the scan skips other customers' row groups): every edge of every period gets the
+    same rows, groups and basis amounts as the definition it replaced."""
+    con = demo_store.cursor()
+    macro_021(con)
+    edges = con.execute("SELECT DISTINCT l.x_Period, x_SellerId, x_BuyerId FROM fct_ledger l "
+                        "JOIN rpt_current_runs r USING (run_id) ORDER BY 1, 2, 3").fetchall()
+    assert len(edges) > 40
+    for period, seller, buyer in edges:
+        for retained in (False, True):
+            args = [period, seller, buyer, None, None, None, retained]
+            now = con.execute("SELECT x_Rid, x_GroupId, x_CustomerId, x_RowBasis, x_PriceBuyer "
+                              "FROM rpt_edge_rows(?, ?, ?, ?, ?, ?, ?) ORDER BY ALL", args).fetchall()
+            before = con.execute("SELECT x_Rid, x_GroupId, x_CustomerId, x_RowBasis, x_PriceBuyer "
+                                 "FROM rpt_edge_rows_021(?, ?, ?, ?, ?, ?, ?) ORDER BY ALL", args).fetchall()
+            assert now == before and now, (period, seller, buyer, retained)

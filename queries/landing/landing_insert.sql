@@ -1,5 +1,5 @@
 -- landing_insert: loads every row of table macro ingest_src (landing_macro_src) into landing_focus as
--- delivery $ingest_id, in one streaming pass: money and quantities CAST to DECIMAL(38,10) (the four
+-- delivery $ingest_id, in one pass, sorted as the portal reads them (below): money and quantities CAST to DECIMAL(38,10) (the four
 -- cost columns through DECIMAL(24,10) first: a row's cost must stay below 10^14, so the sums and
 -- products of a billing run always fit the ledger's DECIMAL(38,10)),
 -- date/times to naive UTC (x_focus_ts), Tags to JSON, empty strings to NULL; ProviderName and
@@ -89,3 +89,7 @@ FROM (
         )))), '{}') AS x_Extra
     FROM ingest_src($path, $compression)
 ) s
+-- stored in the order the portal reads them (one customer's accounts of one month): the
+-- zone maps of each row group then let a customer's read skip the other customers' rows
+-- (docs/performance.md, "The portal's reads")
+ORDER BY x_Period, ProviderName, SubAccountId, BillingAccountId, ChargePeriodStart

@@ -2,7 +2,7 @@
 -- (docs/pricing.md §1), by the run's account decisions (fct_stage_accounts, run first).
 -- Writes the run's pricing groups to fct_groups: one row per (customer, pricing key: with the
 -- corrected month x_CorrectsPeriod of provider corrections) with summed
--- amounts and a group id x_GroupId; x_CustomerId is NULL for unassigned groups (the ledger view
+-- amounts and a group id x_GroupId (numbered in customer order); x_CustomerId is NULL for unassigned groups (the ledger view
 -- never shows them: no edge prices them). Groups cut by tag values or day are summed back to
 -- one per (customer, pricing key); the day cut is per account, so a key is never split between
 -- the two halves (and without tag keys, most groups skip the sum: the pricing key holds the
@@ -54,5 +54,10 @@ final AS (
     SELECT * FROM whole
     UNION ALL BY NAME
     SELECT * FROM merged
+),
+ordered AS (
+    -- numbered and stored one customer after another: a portal read of one customer's groups
+    -- (fct_ledger, by x_GroupId) then skips the other customers' row groups by their zone maps
+    SELECT * FROM final ORDER BY x_CustomerId, ProviderName, SubAccountId
 )
-SELECT $run_id AS run_id, $period AS x_Period, row_number() OVER () AS x_GroupId, * FROM final;
+SELECT $run_id AS run_id, $period AS x_Period, row_number() OVER () AS x_GroupId, * FROM ordered;

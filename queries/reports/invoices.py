@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
 import duckdb
@@ -16,7 +17,7 @@ import duckdb
 from pricing.money import ZERO, round_line
 from queries import sql
 from queries.reports.common import money_text, records
-from queries.scope import Scope, ScopeError, check_period, check_whole_invoice, edge, invoice_params
+from queries.scope import Edge, Scope, ScopeError, check_period, check_whole_invoice, edge, invoice_params
 
 
 def _invoices(con: duckdb.DuckDBPyConnection, scope: Scope, **filters: Any) -> list[dict]:
@@ -68,6 +69,17 @@ def _invoice_id(value: Any) -> int:
     raise ScopeError("You do not have access to that invoice.")
 
 
+def _with_lines(con: duckdb.DuckDBPyConnection, scope: Scope, row: dict) -> dict:
+    head = _header(row)
+    head["lines"] = [{
+        "line_no": ln["line_no"], "kind": ln["kind"], "description": ln["description"],
+        "provider": ln["ProviderName"], "service": ln["ServiceName"],
+        "amount": round_line(ln["amount"], head["currency"]),
+        "detail": json.loads(ln["detail"]) if ln["detail"] else None,
+    } for ln in _lines(con, scope, invoice_id=row["invoice_id"]).get(row["invoice_id"], [])]
+    return head
+
+
 def invoice_detail(con: duckdb.DuckDBPyConnection, scope: Scope, invoice_id: Any) -> dict:
     """One current invoice's header (as in `invoices`) plus lines [{line_no, kind, description,
     provider, service, amount, detail}]. ScopeError if the user may not see it."""
@@ -75,14 +87,35 @@ def invoice_detail(con: duckdb.DuckDBPyConnection, scope: Scope, invoice_id: Any
     rows = _invoices(con, scope, invoice_id=iid)
     if not rows:
         raise ScopeError("You do not have access to that invoice.")
-    head = _header(rows[0])
-    head["lines"] = [{
-        "line_no": ln["line_no"], "kind": ln["kind"], "description": ln["description"],
-        "provider": ln["ProviderName"], "service": ln["ServiceName"],
-        "amount": round_line(ln["amount"], head["currency"]),
-        "detail": json.loads(ln["detail"]) if ln["detail"] else None,
-    } for ln in _lines(con, scope, invoice_id=iid).get(iid, [])]
-    return head
+    return _with_lines(con, scope, rows[0])
+
+
+def edge_invoice(con: duckdb.DuckDBPyConnection, scope: Scope, on: Edge, p: date) -> dict | None:
+    """The current invoice on the edge `on` (seller → buyer) for period p, as `invoice_detail`
+    returns it, or None when the period has none. The caller has checked the edge and the
+    period (queries.scope.edge, check_period); the invoice scope rule still applies."""
+    found = _invoices(con, scope, period=p, buyer=on.buyer)
+    row = next((r for r in found if r["seller"] == on.seller), None)
+    return _with_lines(con, scope, row) if row is not None else None
+
+
+def summary_of(on: Edge, p: date, invoice: dict | None) -> dict:
+    """customer_summary's shape from the edge's invoice (edge_invoice), or the zero summary."""
+    zero = round_line(ZERO, on.buyer_org.currency)
+    summary = {"customer": on.buyer, "name": on.buyer_org.name, "period": p,
+               "currency": on.buyer_org.currency, "invoice_id": None, "number": None,
+               "subtotal": zero, "tax": zero, "total": zero, "status": None, "final": False,
+               "lines": []}
+    if invoice is None:
+        return summary
+    summary.update({
+        "currency": invoice["currency"], "invoice_id": invoice["invoice_id"], "number": invoice["number"],
+        "subtotal": invoice["subtotal"], "tax": invoice["tax"], "total": invoice["total"],
+        "status": invoice["status"], "final": invoice["final"],
+        "lines": [{"description": ln["description"], "amount": ln["amount"]}
+                  for ln in invoice["lines"] if ln["kind"] != "tax"],
+    })
+    return summary
 
 
 def customer_summary(con: duckdb.DuckDBPyConnection, scope: Scope, customer_id: Any,
@@ -94,26 +127,7 @@ def customer_summary(con: duckdb.DuckDBPyConnection, scope: Scope, customer_id: 
     on = edge(con, scope, customer_id)
     p = check_period(con, scope, period)
     check_whole_invoice(scope, on)
-    found = _invoices(con, scope, period=p, buyer=on.buyer)
-    head = next((r for r in found if r["seller"] == on.seller), None)
-    zero = round_line(ZERO, on.buyer_org.currency)
-    summary = {"customer": on.buyer, "name": on.buyer_org.name, "period": p,
-               "currency": on.buyer_org.currency, "invoice_id": None, "number": None,
-               "subtotal": zero, "tax": zero, "total": zero, "status": None, "final": False,
-               "lines": []}
-    if head is None:
-        return summary
-    lines = _lines(con, scope, invoice_id=head["invoice_id"]).get(head["invoice_id"], [])
-    ccy = head["currency"]
-    summary.update({
-        "currency": ccy, "invoice_id": head["invoice_id"], "number": head["number"],
-        "subtotal": round_line(head["subtotal"], ccy), "tax": round_line(head["tax"], ccy),
-        "total": round_line(head["total"], ccy), "status": head["status"],
-        "final": head["status"] == "issued",
-        "lines": [{"description": ln["description"], "amount": round_line(ln["amount"], ccy)}
-                  for ln in lines if ln["kind"] != "tax"],
-    })
-    return summary
+    return summary_of(on, p, edge_invoice(con, scope, on, p))
 
 
 def credit_notes(con: duckdb.DuckDBPyConnection, scope: Scope, period: Any = None) -> list[dict]:

@@ -25,7 +25,7 @@ from pricing.money import ZERO, D, round_line
 from queries import sql
 from queries.reports.common import check_limit, records
 from queries.reports.costs import spend_params
-from queries.reports.invoices import _invoices, customer_summary, invoice_detail
+from queries.reports.invoices import _invoices, edge_invoice, summary_of
 from queries.scope import Edge, Scope, ScopeError, check_period, check_whole_invoice, edge, visible_periods
 
 SPEND_BY = ("provider", "service", "category", "region", "sub_account", "tag", "resource",
@@ -232,7 +232,10 @@ def _daily_amounts(con: duckdb.DuckDBPyConnection, scope: Scope, on: Edge, p: da
 def freshness(con: duckdb.DuckDBPyConnection, scope: Scope, customer_id: Any, period: Any) -> list[dict]:
     """Per provider of customer_id's month: {provider, through (date), loaded_at (UTC datetime),
     text: 'AWS through 30 Nov, loaded 1 Dec 06:10 UTC'}."""
-    on, p = _month(con, scope, customer_id, period)
+    return _freshness(con, *_month(con, scope, customer_id, period))
+
+
+def _freshness(con: duckdb.DuckDBPyConnection, on: Edge, p: date) -> list[dict]:
     out = []
     for provider, through, loaded in con.execute(sql("rpt_portal_freshness"), {
             "period": p, "seller": on.seller, "buyer": on.buyer,
@@ -264,8 +267,10 @@ def _fees(invoice: dict | None) -> tuple[Decimal, Decimal]:
     return fixed, pct
 
 
-def _forecast(con, scope, on: Edge, p: date, summary: dict, fresh: list[dict],
+def _forecast(p: date, summary: dict, invoice: dict | None, fresh: list[dict],
               days: dict[date, Decimal]) -> dict:
+    """The forecast from what the caller read once: the summary, its invoice (edge_invoice: the
+    fee lines and the tax rate), the freshness and the daily amounts."""
     currency = summary["currency"]
     if summary["final"]:
         total = summary["total"]
@@ -273,7 +278,6 @@ def _forecast(con, scope, on: Edge, p: date, summary: dict, fresh: list[dict],
                 "method": f"Invoice {summary['number']} is issued: the month is final.",
                 "rate": None, "window": None, "remaining_days": 0, "complete": True,
                 "actual": total}
-    invoice = invoice_detail(con, scope, summary["invoice_id"]) if summary["invoice_id"] else None
     fixed, pct = _fees(invoice)
     tax_rate = invoice["tax_rate_pct"] if invoice else ZERO
     result = forecast_month(period=p, through=_through(p, fresh), daily=days,
@@ -290,8 +294,8 @@ def forecast(con: duckdb.DuckDBPyConnection, scope: Scope, customer_id: Any, per
     invoice: ScopeError for a cost-group user or a partly assigned account manager."""
     on, p = _month(con, scope, customer_id, period)
     check_whole_invoice(scope, on)
-    summary = customer_summary(con, scope, customer_id, p)
-    return _forecast(con, scope, on, p, summary, freshness(con, scope, customer_id, p),
+    invoice = edge_invoice(con, scope, on, p)
+    return _forecast(p, summary_of(on, p, invoice), invoice, _freshness(con, on, p),
                      _daily_amounts(con, scope, on, p))
 
 
@@ -303,8 +307,9 @@ def month_glance(con: duckdb.DuckDBPyConnection, scope: Scope, customer_id: Any,
     charge day loaded, or None)}. Needs the whole invoice (ScopeError as `forecast`)."""
     on, p = _month(con, scope, customer_id, period)
     check_whole_invoice(scope, on)
-    summary = customer_summary(con, scope, customer_id, p)
-    fresh = freshness(con, scope, customer_id, p)
+    invoice = edge_invoice(con, scope, on, p)      # each thing read once (docs/performance.md)
+    summary = summary_of(on, p, invoice)
+    fresh = _freshness(con, on, p)
     days = _daily_amounts(con, scope, on, p)
     through = month_end(p) if summary["final"] else _through(p, fresh)
     change = None
@@ -317,7 +322,7 @@ def month_glance(con: duckdb.DuckDBPyConnection, scope: Scope, customer_id: Any,
             change = {"current": c.current, "previous": c.previous, "change": c.change,
                       "pct": c.pct, "days": c.days, "previous_days": c.previous_days,
                       "currency": c.currency}
-    return {"summary": summary, "forecast": _forecast(con, scope, on, p, summary, fresh, days),
+    return {"summary": summary, "forecast": _forecast(p, summary, invoice, fresh, days),
             "change": change, "freshness": fresh, "through": through}
 
 

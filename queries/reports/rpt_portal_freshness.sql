@@ -2,8 +2,8 @@
 -- loaded for the billing accounts the buyer's month comes from, and when the latest delivery of
 -- them arrived ("AWS through 30 Nov, loaded 1 Dec 06:10 UTC"; docs/portal.md).
 -- Returns one row per ProviderName: ProviderName, x_Through (DATE: the latest ChargePeriodStart
---   day of the period's rows of those accounts), x_LoadedAt (TIMESTAMP, UTC: the latest
---   loaded_at of the active deliveries holding them).
+--   day of the period's rows of those accounts, kept per delivery slice: migration 025),
+--   x_LoadedAt (TIMESTAMP, UTC: the latest loaded_at of the active deliveries holding them).
 -- Parameters: $period DATE; $seller VARCHAR, $buyer VARCHAR (the edge); $customers VARCHAR[]
 --   (NULL = every end customer on the edge).
 -- Scope rule: the billing accounts of the edge x_SellerId = $seller, x_BuyerId = $buyer in the
@@ -23,27 +23,18 @@ accounts AS (
       AND ($customers::VARCHAR[] IS NULL OR list_contains($customers::VARCHAR[], l.x_CustomerId))
 ),
 
-slices AS (
-    SELECT s.ProviderName, d.loaded_at
+slices AS (   -- the active deliveries of those accounts: latest charge start and arrival
+    SELECT s.ProviderName, s.x_Through, d.loaded_at
     FROM delivery_slices s
     JOIN deliveries d ON d.x_IngestId = s.x_IngestId
     JOIN accounts a ON a.ProviderName = s.ProviderName AND a.BillingAccountId = s.BillingAccountId
     WHERE s.x_Period = $period::DATE AND s.status = 'active'
 ),
 
-days AS (
-    SELECT f.ProviderName, max(f.ChargePeriodStart)::DATE AS x_Through
-    FROM landing_focus f
-    JOIN accounts a ON a.ProviderName = f.ProviderName AND a.BillingAccountId = f.BillingAccountId
-    WHERE f.x_Period = $period::DATE
-    GROUP BY f.ProviderName
-),
-
 final AS (
-    SELECT s.ProviderName, any_value(d.x_Through) AS x_Through, max(s.loaded_at) AS x_LoadedAt
-    FROM slices s
-    LEFT JOIN days d ON d.ProviderName = s.ProviderName
-    GROUP BY s.ProviderName
+    SELECT ProviderName, max(x_Through)::DATE AS x_Through, max(loaded_at) AS x_LoadedAt
+    FROM slices
+    GROUP BY ProviderName
 )
 
 SELECT * FROM final ORDER BY ProviderName
