@@ -181,8 +181,15 @@ def sign_in(page, server: str, username: str, password: str = PASSWORD) -> None:
     wait_nav(page)
     # The invisible cookie component writes the cookie, then reports back, which reruns the page;
     # a navigation click before that rerun is over can be overtaken by it (the URL moves, the
-    # page stays). So the sign-in is over when a run has finished after the cookie appeared.
-    page.wait_for_function("() => window.__tl.cookieAt > 0 && window.__tl.idleAt > window.__tl.cookieAt")
+    # page stays). So the sign-in is over when a run has finished after the cookie appeared, or,
+    # when a loaded machine noticed the cookie only after that run (the 5 ms timer runs late),
+    # when the app has been idle for a while since it noticed.
+    page.wait_for_function("""() => {
+        const t = window.__tl;
+        const idle = document.querySelector('[data-testid="stApp"]')
+            .getAttribute('data-test-script-state') === 'notRunning';
+        return t.cookieAt > 0 && (t.idleAt > t.cookieAt || (idle && performance.now() - t.cookieAt > 1500));
+    }""")
     wait_idle(page)
 
 
