@@ -97,3 +97,16 @@ def test_025_gives_slices_stored_before_it_their_latest_charge(tmp_path):
     con.execute("DELETE FROM schema_migrations WHERE version = 25")
     assert migrate(con) == [25]
     assert con.execute("SELECT DISTINCT x_Through FROM delivery_slices").fetchall() == [(datetime(2026, 5, 10),)]
+
+
+def test_the_store_s_memory_limit_is_bounded_and_can_be_set(tmp_path, monkeypatch):
+    """Past its memory limit DuckDB spills instead of growing (docs/performance.md): half the
+    machine and at most 8 GiB unless TIERLINE_MEMORY_LIMIT says otherwise."""
+    from data.store import MEMORY_ENV, connect, memory_limit
+    monkeypatch.delenv(MEMORY_ENV, raising=False)
+    mib = int(memory_limit().removesuffix("MiB"))
+    assert 0 < mib <= 8 * 1024
+    monkeypatch.setenv(MEMORY_ENV, "3GB")
+    assert memory_limit() == "3GB"
+    con = connect(tmp_path / "limited.duckdb")
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "2.7 GiB"
