@@ -96,7 +96,8 @@ def test_025_gives_slices_stored_before_it_their_latest_charge(tmp_path):
     con.execute("ALTER TABLE delivery_slices DROP COLUMN x_Through")      # as a store before 025
     con.execute("DELETE FROM schema_migrations WHERE version = 25")
     assert migrate(con) == [25]
-    assert con.execute("SELECT DISTINCT x_Through FROM delivery_slices").fetchall() == [(datetime(2026, 5, 10),)]
+    through = con.execute("SELECT DISTINCT x_Through FROM delivery_slices").fetchall()
+    assert through == [(datetime(2026, 5, 10),)]
 
 
 def test_the_store_s_memory_limit_is_bounded_and_can_be_set(tmp_path, monkeypatch):

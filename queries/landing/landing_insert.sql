@@ -1,7 +1,8 @@
 -- landing_insert: loads every row of table macro ingest_src (landing_macro_src) into landing_focus as
--- delivery $ingest_id, in one pass, sorted as the portal reads them (below): money and quantities CAST to DECIMAL(38,10) (the four
--- cost columns through DECIMAL(24,10) first: a row's cost must stay below 10^14, so the sums and
--- products of a billing run always fit the ledger's DECIMAL(38,10)),
+-- delivery $ingest_id, in one pass, stored in the order the portal reads them (ORDER BY, below):
+-- money and quantities CAST to DECIMAL(38,10) (the four cost columns through DECIMAL(24,10) first:
+-- a row's cost must stay below 10^14, so the sums and products of a billing run always fit the
+-- ledger's DECIMAL(38,10)),
 -- date/times to naive UTC (x_focus_ts), Tags to JSON, empty strings to NULL; ProviderName and
 -- ServiceProviderName (and PublisherName and HostProviderName) filled from each other when one is
 -- missing; x_Period = month of BillingPeriodStart; the file's non-canonical columns packed into

@@ -1,9 +1,9 @@
 -- fct_stage_assign: the period's pricing groups (landing_groups, tax rows aside) → customers
 -- (docs/pricing.md §1), by the run's account decisions (fct_stage_accounts, run first).
 -- Writes the run's pricing groups to fct_groups: one row per (customer, pricing key: with the
--- corrected month x_CorrectsPeriod of provider corrections) with summed
--- amounts and a group id x_GroupId (numbered in customer order); x_CustomerId is NULL for unassigned groups (the ledger view
--- never shows them: no edge prices them). Groups cut by tag values or day are summed back to
+-- corrected month x_CorrectsPeriod of provider corrections) with summed amounts and a group id
+-- x_GroupId (numbered in customer order); x_CustomerId is NULL for unassigned groups (the ledger
+-- view never shows them: no edge prices them). Groups cut by tag values or day are summed back to
 -- one per (customer, pricing key); the day cut is per account, so a key is never split between
 -- the two halves (and without tag keys, most groups skip the sum: the pricing key holds the
 -- billing account, and one delivery at a time holds a billing account's period, so uncut groups
