@@ -128,6 +128,17 @@ def period(username: str, *, key: str, param: str | None = "period", label: str 
     )
 
 
+def customer_month(username: str, *, prefix: str) -> tuple[dict, date]:
+    """The customer and the month side by side, as the customer-facing pages open (widget keys
+    <prefix>_customer and <prefix>_period, both in the URL and checked like `customer`, `period`)."""
+    left, right = st.columns(2)
+    with left:
+        chosen = customer(username, key=f"{prefix}_customer")
+    with right:
+        month = period(username, key=f"{prefix}_period")
+    return chosen, month
+
+
 def choice(label: str, options: dict[str, str], *, key: str, default: str) -> str:
     """A small fixed choice (segmented control) whose value must be one of `options`."""
     current = st.session_state.get(key)

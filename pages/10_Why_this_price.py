@@ -15,10 +15,6 @@ user = require(roles=ALL_ROLES, title="Why this price")
 st.title("Why this price")
 st.caption("The terms your price was computed with, as the billing run stored them.")
 with user_errors():
-    left, right = st.columns(2)
-    with left:
-        customer = pickers.customer(user.username, key="why_customer")
-    with right:
-        period = pickers.period(user.username, key="why_period")
+    customer, period = pickers.customer_month(user.username, prefix="why")
     st.subheader(md_escape(customer["name"]))        # a name from the configuration
     explain.why_this_price(user.username, customer, period)

@@ -24,11 +24,7 @@ STACKS = {"provider": "Provider", "service": "Service"}
 with user_errors():
     top = st.container()                       # brand: drawn once the customer is checked
     st.title("Costs")
-    left, right = st.columns(2)
-    with left:
-        customer = pickers.customer(user.username, key="costs_customer")
-    with right:
-        period = pickers.period(user.username, key="costs_period")
+    customer, period = pickers.customer_month(user.username, prefix="costs")
     with top:
         portal.brand_band(cached.portal_brand(user.username, customer["id"]), page="Costs")
     st.subheader(md_escape(customer["name"]))        # a name from the configuration

@@ -12,10 +12,6 @@ user = require(roles=ALL_ROLES, title="Budgets")
 
 st.title("Budgets")
 with user_errors():
-    left, right = st.columns(2)
-    with left:
-        customer = pickers.customer(user.username, key="budgets_customer")
-    with right:
-        period = pickers.period(user.username, key="budgets_period")
+    customer, period = pickers.customer_month(user.username, prefix="budgets")
     st.subheader(md_escape(customer["name"]))        # a name from the configuration
     explain.budgets(user.username, customer, period)
