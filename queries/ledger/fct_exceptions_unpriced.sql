@@ -2,12 +2,15 @@
 -- rule ('no_rule') or no FX rate into the buyer's currency ('no_fx'). Reads TEMP TABLE tmp_edge.
 -- Parameters: $run_id BIGINT, $period DATE.
 INSERT INTO fct_exceptions BY NAME
-WITH failed AS (
+WITH failed AS (   -- with the group's own attributes from fct_groups (tmp_edge keeps its id)
     SELECT
-        *,
-        CASE WHEN x_Treatment = 'priced' AND x_RuleNo IS NULL THEN 'no_rule' ELSE 'no_fx' END AS kind
-    FROM tmp_edge
-    WHERE (x_Treatment = 'priced' AND x_RuleNo IS NULL) OR x_FxRate IS NULL OR x_SellerFxRate IS NULL
+        e.*,
+        g.ProviderName, g.BillingAccountId, g.InvoiceId, g.SubAccountId, g.ServiceName, g.SkuId,
+        g.BillingCurrency, g.ChargeCategory, g.x_RowCount, g.BilledCost,
+        CASE WHEN e.x_Treatment = 'priced' AND e.x_RuleNo IS NULL THEN 'no_rule' ELSE 'no_fx' END AS kind
+    FROM tmp_edge e
+    JOIN fct_groups g ON g.run_id = $run_id AND g.x_GroupId = e.gid
+    WHERE (e.x_Treatment = 'priced' AND e.x_RuleNo IS NULL) OR e.x_FxRate IS NULL OR e.x_SellerFxRate IS NULL
 ),
 final AS (
     SELECT

@@ -3,6 +3,9 @@
 -- winning rule (most specific; NULL = no rule), the basis decision (x_BasisCode, x_ShareFrac: the
 -- one place it is made, migration 012 says the codes) and amount, the seller's cost, the price
 -- before tiers and the FX rate into the buyer's (and seller's) currency (NULL = missing rate).
+-- Only what the depth's later statements need is kept (a group's own attributes stay in
+-- fct_groups, by gid): writing the wide row once per group was most of the run on a month of
+-- one group per row (docs/performance.md).
 -- Groups whose credit was retained on a higher edge go no further down.
 -- Reads the run's fct_groups, fct_edges (fct_edges_load), fct_prices (the run's edges of lower depth),
 -- cfg_plan_rules, cfg_fx_rates. Parameters: $depth INTEGER, $period DATE, $run_id BIGINT.
@@ -51,10 +54,15 @@ base AS (
     WHERE $depth = 1 OR (a.gid IS NOT NULL AND a.x_Treatment <> 'retained_credit')
 ),
 rule_keys AS (
-    -- rules depend only on these fields: resolve each distinct combination once, not per group
-    SELECT DISTINCT plan_id, ProviderName, ServiceCategory, ServiceName, SkuId, RegionId, ChargeCategory
-    FROM base
-    WHERE x_Treatment = 'priced'
+    -- rules depend only on these fields: resolve each distinct combination once, not per group.
+    -- Read from the groups and edges, not from `base`: referenced once, `base` is not
+    -- materialised (a copy of every group of the depth). A few keys more than `base` holds
+    -- (groups whose credit was retained above) cost nothing: nothing joins to them.
+    SELECT DISTINCT e.plan_id, g.ProviderName, g.ServiceCategory, g.ServiceName, g.SkuId,
+                    g.RegionId, g.ChargeCategory
+    FROM groups g
+    JOIN edges e ON e.x_CustomerId = g.x_CustomerId
+    WHERE g.ChargeCategory IN ('Usage', 'Purchase')          -- x_Treatment 'priced', as in base
 ),
 resolved AS (
     SELECT k.*, r.rule_no, r.basis, r.factor
@@ -70,19 +78,6 @@ resolved AS (
     QUALIFY row_number() OVER (
         PARTITION BY k.plan_id, k.ProviderName, k.ServiceCategory, k.ServiceName, k.SkuId, k.RegionId, k.ChargeCategory
         ORDER BY r.specificity DESC, r.rule_no) = 1
-),
-matched AS (
-    SELECT b.gid, m.rule_no, m.basis, m.factor
-    FROM base b
-    JOIN resolved m                     -- nullable key columns: IS NOT DISTINCT FROM, as every key join
-      ON m.plan_id = b.plan_id
-     AND m.ProviderName = b.ProviderName
-     AND m.ServiceCategory = b.ServiceCategory
-     AND m.ServiceName = b.ServiceName
-     AND m.SkuId IS NOT DISTINCT FROM b.SkuId
-     AND m.RegionId IS NOT DISTINCT FROM b.RegionId
-     AND m.ChargeCategory = b.ChargeCategory
-    WHERE b.x_Treatment = 'priced'
 ),
 decided AS (   -- THE basis decision (docs/pricing.md §3): which FOCUS amount this edge's price
                -- follows (x_basis_amount maps the code to the amount). NULL: the seller's price.
@@ -105,7 +100,15 @@ decided AS (   -- THE basis decision (docs/pricing.md §3): which FOCUS amount t
             WHEN m.basis = 'effective' THEN 'E'
         END AS x_OwnCode
     FROM base b
-    LEFT JOIN matched m ON m.gid = b.gid
+    LEFT JOIN resolved m                -- nullable key columns: IS NOT DISTINCT FROM, as every key join
+      ON b.x_Treatment = 'priced'
+     AND m.plan_id = b.plan_id
+     AND m.ProviderName = b.ProviderName
+     AND m.ServiceCategory = b.ServiceCategory
+     AND m.ServiceName = b.ServiceName
+     AND m.SkuId IS NOT DISTINCT FROM b.SkuId
+     AND m.RegionId IS NOT DISTINCT FROM b.RegionId
+     AND m.ChargeCategory = b.ChargeCategory
 ),
 based AS (
     SELECT
@@ -126,7 +129,9 @@ based AS (
 ),
 final AS (
     SELECT
-        d.*,
+        d.gid, d.x_Depth, d.x_SellerId, d.x_BuyerId, d.plan_id, d.buyer_ccy, d.seller_ccy,
+        d.x_Treatment, d.x_RuleNo, d.x_Basis, d.x_Factor, d.x_BasisAmount, d.x_BasisCode,
+        d.x_ShareFrac, d.x_Cost,
         CASE
             WHEN d.x_Treatment = 'priced' THEN CAST(d.x_BasisAmount * d.x_Factor AS DECIMAL(38,10))
             WHEN d.x_Treatment = 'retained_credit' THEN CAST(0 AS DECIMAL(38,10))

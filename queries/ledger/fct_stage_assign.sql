@@ -19,7 +19,7 @@ WITH raw AS (
 assigned_accounts AS (
     SELECT * FROM fct_accounts WHERE run_id = $run_id
 ),
-assigned AS (
+assigned AS NOT MATERIALIZED (   -- read by both branches below, each filter pushed into it
     SELECT a.x_CustomerId, r.*
     FROM raw r
     JOIN assigned_accounts a
