@@ -186,27 +186,32 @@ def invoice_params(scope: Scope) -> dict[str, Any]:
             "buyer_view": buyer_view(scope) and _cost_groups(scope) is None}
 
 
+def _visible(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[tuple]:
+    """(id, name, currency, parent, kind) of visible_customers, in its order."""
+    return con.execute(sql("scope_buyers"), {
+        "org": scope.org_id, "seller_view": seller_view(scope),
+        "customers": customer_filter(scope), "buyer_view": buyer_view(scope),
+    }).fetchall()
+
+
 def visible_customers(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict]:
     """[{id, name, currency, parent}] of the organisations whose edge to their parent this user
     may open: the direct buyers of the user's organisation (account managers: those holding their
     customers), then the user's own organisation when it has a parent (the price it pays)."""
-    rows = con.execute(sql("scope_buyers"), {
-        "org": scope.org_id, "seller_view": seller_view(scope),
-        "customers": customer_filter(scope), "buyer_view": buyer_view(scope),
-    }).fetchall()
-    return [{"id": i, "name": n, "currency": c, "parent": p} for i, n, c, p, _kind in rows]
+    return [{"id": i, "name": n, "currency": c, "parent": p} for i, n, c, p, _kind in _visible(con, scope)]
 
 
 def edge(con: duckdb.DuckDBPyConnection, scope: Scope, customer_id: Any) -> Edge:
-    """The edge (parent of customer_id → customer_id) if this user may see it; else ScopeError."""
+    """The edge (parent of customer_id → customer_id) if this user may see it; else ScopeError.
+    One read: the buyer's organisation is the row visible_customers found it in."""
     refused = ScopeError("You do not have access to that customer.")
     if not isinstance(customer_id, str) or not customer_id:
         raise refused
-    if customer_id not in {c["id"] for c in visible_customers(con, scope)}:
+    found = next((r for r in _visible(con, scope) if r[0] == customer_id), None)
+    if found is None or found[3] is None:
         raise refused
-    buyer = _org(con, customer_id)
-    if buyer is None or buyer.parent is None:
-        raise refused
+    oid, name, currency, parent, kind = found
+    buyer = Org(oid, name, kind, parent, currency, False)      # it has a parent: not the root
     if customer_id == scope.org_id:
         return Edge(buyer.parent, customer_id, None, _cost_groups(scope), True, buyer)
     return Edge(scope.org_id, customer_id, customer_filter(scope), None, False, buyer)

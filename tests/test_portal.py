@@ -170,6 +170,32 @@ def test_foreign_filter_values_are_refused_by_the_scoped_layer(con, store):
         portal.brand(con, s, "fabrikam")
 
 
+def test_spend_by_a_tag_key_checks_the_key_in_the_same_read(con, store):
+    """By a tag key alone, the spend read itself refuses a key none of the user's rows carry
+    (one read of the rows, not a second one for the filter options): a made-up key, every key
+    only other tenants' rows carry, a key that is not text. Every key the filters offer is
+    accepted, and its values add up to the month."""
+    s = who(con, "contoso-user")
+    period = store.periods[-1]
+    mine = portal.filter_options(con, s, "contoso", period)
+    everywhere = {k for (k,) in con.execute(
+        "SELECT DISTINCT unnest(json_keys(Tags)) FROM landing_focus "
+        "WHERE x_Period = ? AND json_type(Tags) = 'OBJECT'", [period]).fetchall()}
+    foreign = sorted(everywhere - set(mine["tags"]))
+    for key in ["no-such-key", *foreign]:
+        with pytest.raises(ScopeError, match="not on this customer's rows"):
+            portal.spend(con, s, "contoso", period, by="tag", filters=portal.Filters(tag_key=key))
+    for key in ["", ["team"], 5]:
+        with pytest.raises(ScopeError):
+            portal.spend(con, s, "contoso", period, by="tag", filters=portal.Filters(tag_key=key))
+    month = sum(portal.spend(con, s, "contoso", period, by="provider")["price"], ZERO)
+    for key in mine["tags"]:
+        by_tag = portal.spend(con, s, "contoso", period, by="tag", filters=portal.Filters(tag_key=key))
+        assert abs(sum(by_tag["price"], ZERO) - month) < Decimal("0.000001"), key
+        values = {v for v in by_tag["x_TagValue"] if v is not None}
+        assert values == set(mine["tags"][key]), key
+
+
 def test_filters_compose(con, store):
     s = who(con, "contoso-user")
     period = store.periods[-1]

@@ -168,7 +168,25 @@ def spend(con: duckdb.DuckDBPyConnection, scope: Scope, customer_id: Any, period
     if limit is not None:
         check_limit(limit)
     on, p = _month(con, scope, customer_id, period)
-    f = check_filters(con, scope, customer_id, p, filters)
+    return _spend(con, scope, customer_id, on, p, by=by, filters=filters, limit=limit)
+
+
+def _key_only(by: str, filters: Filters | None) -> bool:
+    """Spend by a tag key's values with no other filter: the spend read itself checks the key."""
+    return (by == "tag" and isinstance(filters, Filters) and filters.tag_key is not None
+            and filters == Filters(tag_key=filters.tag_key))
+
+
+def _spend(con: duckdb.DuckDBPyConnection, scope: Scope, customer_id: Any, on: Edge, p: date, *,
+           by: str, filters: Filters | None, limit: int | None) -> pd.DataFrame:
+    """`spend` for an edge and period the caller has checked (_month)."""
+    key_only = _key_only(by, filters)
+    if key_only:        # one read, not two: the rows say whether the key is on any of them
+        f = Filters(tag_key=_text(filters.tag_key, NOT_TAG_KEY))
+    elif filters is None or filters == NO_FILTERS:
+        f = NO_FILTERS
+    else:
+        f = check_filters(con, scope, customer_id, p, filters)
     if by == "tag" and f.tag_key is None:
         raise ValueError("Pick a tag key to see spend by its values.")
     dims = _COLUMNS[by]
@@ -186,6 +204,8 @@ def spend(con: duckdb.DuckDBPyConnection, scope: Scope, customer_id: Any, period
             on, p, by=by, sub_account=f.sub_account, service=f.service, region=f.region,
             tag_path=tag_path(f.tag_key) if f.tag_key is not None else None,
             tag_value=f.tag_value, untagged=f.untagged, limit=limit)))
+        if key_only and not any(r["x_KeyRows"] for r in found):
+            raise ScopeError(NOT_TAG_KEY)   # as check_filters: not a key of the rows it may see
     data = []
     for r in found:
         r["day"] = r.get("x_Day")
@@ -213,12 +233,12 @@ def daily(con: duckdb.DuckDBPyConnection, scope: Scope, customer_id: Any, period
     by = {None: "day", "provider": "day_provider", "service": "day_service"}.get(stack)
     if by is None:
         raise ValueError("stack must be provider, service or nothing")
-    frame = spend(con, scope, customer_id, period, by=by, filters=filters)
-    p = check_period(con, scope, period)
+    on, p = _month(con, scope, customer_id, period)
+    frame = _spend(con, scope, customer_id, on, p, by=by, filters=filters, limit=None)
     inside = frame["day"].map(lambda d: p <= d <= month_end(p)) if len(frame) else frame["day"]
     corrections = sum((v for v in frame.loc[~inside.astype(bool), "price"]), ZERO) if len(frame) else ZERO
     kept = frame[inside.astype(bool)].reset_index(drop=True) if len(frame) else frame
-    currency = frame["currency"].iloc[0] if len(frame) else edge(con, scope, customer_id).buyer_org.currency
+    currency = frame["currency"].iloc[0] if len(frame) else on.buyer_org.currency
     return {"frame": kept, "corrections": corrections, "currency": currency}
 
 

@@ -11,7 +11,9 @@
 -- Returns one row per output key: x_Day, ProviderName, ServiceName, ServiceCategory, RegionId,
 --   SubAccountId, x_TagValue (NULL: untagged), ResourceId, ResourceName (only the columns $by
 --   names are set, the others are NULL), x_BuyerCurrency, price (DECIMAL(38,10), Σ shares),
---   x_Rows (FOCUS rows).
+--   x_Rows (FOCUS rows), x_KeyRows (on every row: how many of the rows read carry the tag key
+--   $tag_path names, with or without a value, as rpt_portal_values lists keys; 0 without a
+--   $tag_path; the portal refuses a key no row carries from this, without a second read).
 -- Parameters: $period DATE; $seller VARCHAR, $buyer VARCHAR (the edge); $customers VARCHAR[]
 --   (NULL = every end customer on the edge); $cost_groups VARCHAR[] (NULL = every row, else rows
 --   whose Tags cost_group is listed); filters, NULL = all: $sub_account, $service, $region
@@ -36,7 +38,9 @@ grouped AS (   -- the group's basis over ALL its rows, before any row filter
         sum(x_RowBasis) OVER (PARTITION BY x_GroupId) AS x_GroupBasis,
         count(*) OVER (PARTITION BY x_GroupId) AS x_GroupRows,
         CASE WHEN $tag_path::VARCHAR IS NOT NULL
-             THEN nullif(json_extract_string(Tags, $tag_path::VARCHAR), '') END AS x_TagValue
+             THEN nullif(json_extract_string(Tags, $tag_path::VARCHAR), '') END AS x_TagValue,
+        CASE WHEN $tag_path::VARCHAR IS NOT NULL AND json_type(Tags) = 'OBJECT'
+                  AND json_exists(Tags, $tag_path::VARCHAR) THEN 1 ELSE 0 END AS x_HasKey
     FROM based
 ),
 
@@ -62,7 +66,7 @@ dimensioned AS (
         CASE WHEN $by = 'tag' THEN x_TagValue END AS x_TagValue,
         CASE WHEN $by = 'resource' THEN ResourceId END AS ResourceId,
         CASE WHEN $by = 'resource' THEN ResourceName END AS ResourceName,
-        x_RowBasis, x_PriceBuyer, x_GroupBasis, x_GroupRows, x_BuyerCurrency
+        x_RowBasis, x_PriceBuyer, x_GroupBasis, x_GroupRows, x_BuyerCurrency, x_HasKey
     FROM visible
 ),
 
@@ -73,6 +77,7 @@ buckets AS (   -- one per (group, output key): the grain of one share
         max(ResourceName) AS ResourceName,
         sum(x_RowBasis) AS x_Part,
         count(*) AS x_Rows,
+        sum(x_HasKey) AS x_KeyRows,
         any_value(x_PriceBuyer) AS x_PriceBuyer,
         any_value(x_GroupBasis) AS x_GroupBasis,
         any_value(x_GroupRows) AS x_GroupRows,
@@ -113,13 +118,15 @@ final AS (
         x_BuyerCurrency,
         CAST(CAST(sum(x_ShareUnits) AS DECIMAL(38,0)) * CAST('0.0000000001' AS DECIMAL(38,10))
              AS DECIMAL(38,10)) AS price,
-        sum(x_Rows) AS x_Rows
+        sum(x_Rows) AS x_Rows,
+        sum(x_KeyRows) AS x_KeyRows
     FROM shares
     GROUP BY x_Day, ProviderName, ServiceName, ServiceCategory, RegionId, SubAccountId, x_TagValue,
              ResourceId, x_BuyerCurrency
 )
 
-SELECT * FROM final
+SELECT * REPLACE (sum(x_KeyRows) OVER () AS x_KeyRows)   -- before the LIMIT: every row read
+FROM final
 ORDER BY x_Day, price DESC, ProviderName, ServiceName, ServiceCategory, RegionId, SubAccountId,
          x_TagValue, ResourceId
 LIMIT $limit
