@@ -149,7 +149,7 @@ def test_a_reseller_sees_its_own_purchase_but_not_its_sellers_cost(con):
 
 
 def test_the_rule_is_the_runs_even_after_the_plan_changed(con):
-    changed = config()
+    changed = copy.deepcopy(config())     # config() shares CONTOSO_RULES: never change it
     changed["plans"][1]["rules"][0]["discount_pct"] = "7"
     changed["plans"][1]["rules"][0]["match"] = {"ServiceName": "AmazonEC2", "RegionId": "us-east-1"}
     reimport(con, changed)
@@ -158,6 +158,29 @@ def test_the_rule_is_the_runs_even_after_the_plan_changed(con):
     assert out["plan"]["source"] == "run"
     assert term["rule"]["match"] == {"ServiceName": "AmazonEC2"} and term["rule"]["discount_pct"] == D("5")
     assert term["factor"] == D("0.95")
+
+
+def test_026_keeps_each_versions_plans_one_row_each(con):
+    """Migration 026: every configuration version's plans, one row a plan in document order,
+    equal to what its document holds: filled at import, and from the documents for versions
+    stored before the migration; the explanation reads the run's version from it."""
+    from data.store import migrate
+    changed = copy.deepcopy(config())     # config() shares CONTOSO_RULES: never change it
+    changed["plans"][1]["rules"][0]["discount_pct"] = "7"
+    reimport(con, changed)
+    check = """SELECT d.version, count(*), bool_and(p.definition::VARCHAR
+                      = json_extract(d.document, '$.plans[' || p.x_PlanNo || ']')::VARCHAR)
+               FROM cfg_documents d JOIN cfg_document_plans p USING (version)
+               GROUP BY d.version ORDER BY d.version"""
+    plans = len(config()["plans"])
+    assert con.execute(check).fetchall() == [(1, plans, True), (2, plans, True)]
+    con.execute("DROP TABLE cfg_document_plans")                   # as a store before 026
+    con.execute("DELETE FROM schema_migrations WHERE version = 26")
+    assert migrate(con) == [26]
+    assert con.execute(check).fetchall() == [(1, plans, True), (2, plans, True)]
+    out = explain_price(con, who(con, "camille"), "contoso", P, provider="AWS", service="AmazonEC2")
+    assert out["plan"]["source"] == "run" and out["plan"]["version"] == 1
+    assert [t["factor"] for t in out["terms"]] == [D("0.95")]
 
 
 @pytest.mark.parametrize("user, customer, kw, refusal", [

@@ -104,6 +104,7 @@ def _replace_config(con: duckdb.DuckDBPyConnection, doc: ConfigDocument, *, impo
                 [n, b.customer, _s(b.amount), b.currency or currency[b.customer], b.sub_account,
                  b.tag_key, b.tag_value] for n, b in enumerate(doc.budgets)])
         con.execute(sql("cfg_insert_document"), [version, imported_by, after])
+        con.execute(sql("cfg_insert_document_plans"), {"version": version})
         audit(con, version=int(version), previous=previous[0] if previous else None, doc=doc,
               imported_by=imported_by)
     return int(version)
