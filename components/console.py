@@ -300,6 +300,7 @@ def account_mappings(username: str, is_root: bool) -> None:
         current = mappings.mappings(con, scope)
         billed = sorted(q.visible_periods(con, scope), reverse=True) if is_root else []
     names = {c["id"]: f"{c['name']} ({c['id']})" for c in customers}
+    st.session_state["_map_customer_names"] = names      # for the notice: a name, not only an id
     ids = list(names)
     if is_root:
         st.subheader("Unmapped accounts")
@@ -377,8 +378,9 @@ def _assign(username: str) -> None:
     unmapped = {_key(a): a for a in st.session_state.get("_map_unmapped") or []}
     picked = [unmapped[k] for k in _value("map_unmapped_pick", []) or [] if k in unmapped]
     customer = _value("map_unmapped_customer")
+    named = (st.session_state.get("_map_customer_names") or {}).get(customer, customer)
     _apply(username, lambda con, scope: mappings.assign_unmapped(con, scope, picked, customer),
-           f"{len(picked)} account(s) mapped to {customer}.")
+           f"{len(picked)} account(s) mapped to {named}.")
     if st.session_state.get(MESSAGE_KEY, ("",))[0] == "success":
         st.session_state["map_unmapped_pick"] = []
 

@@ -401,7 +401,7 @@ def test_mappings_page_root_admin_maps_an_unmapped_account(db):
     at.selectbox(key="map_unmapped_customer").select("fabrikam")
     button(at, "map_assign").click().run()
     assert not at.error, errors(at)
-    assert "mapped to fabrikam" in successes(at)
+    assert "mapped to Fabrikam" in successes(at) and "(fabrikam)" in successes(at)
     assert "200000009901" in table_text(at)          # now in the mappings table …
     shown = unmapped_table(at).value.to_csv()
     assert "200000009901" not in shown               # … and gone from the unmapped one
