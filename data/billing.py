@@ -18,14 +18,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 import duckdb
 import pyarrow as pa
 
 from data.alerts import after_run
 from data.audit import record_store_audit
-from data.config import current_config, to_pricing
+from data.config import current_pricing, current_version
+from data.gc_pause import paused_gc
 from data.groups import Grouping, current_grouping, ensure_groups
 from data.invoicing import Draft, assemble_drafts, issue_invoices, write_drafts  # noqa: F401 (issue_invoices: callers import it from here)
 from data.store import transaction
@@ -91,7 +92,7 @@ def parse_period(text: str | date) -> date:
         raise BillingError(f"period must look like {PERIOD_EXAMPLE}, got {text!r}") from exc
 
 
-def _edges_table(orgs: dict[str, Org], plans: dict[str, Plan]) -> pa.Table:
+def _edges_table(orgs: Mapping[str, Org], plans: Mapping[str, Plan]) -> pa.Table:
     cols = defaultdict(list)
     for org in orgs.values():
         if org.kind != "customer":
@@ -123,10 +124,10 @@ def run_billing(con: duckdb.DuckDBPyConnection, period: date | str, *,
     """Price `period` and replace its draft invoices atomically, audited as `run_by` (action
     `billing_run`). See the module docstring."""
     period = parse_period(period)
-    doc = current_config(con)
-    if doc is None:
+    objects = current_pricing(con)
+    if objects is None:
         raise BillingError("no configuration in the store: run `python cli.py config import FILE` first")
-    orgs, plans, _fx = to_pricing(doc)
+    orgs, plans = objects
     version = run(con, "cfg_current_version")[0][0]
     step = progress or (lambda f, m: None)
     grouping = current_grouping(con)
@@ -142,7 +143,7 @@ def run_billing(con: duckdb.DuckDBPyConnection, period: date | str, *,
     return summary
 
 
-def _run(con: duckdb.DuckDBPyConnection, period: date, orgs: dict[str, Org], plans: dict[str, Plan],
+def _run(con: duckdb.DuckDBPyConnection, period: date, orgs: Mapping[str, Org], plans: Mapping[str, Plan],
          version: int, grouping: Grouping, max_depth: int, step: Progress, run_by: str) -> BillingSummary:
     """The run itself, in one transaction (see run_billing)."""
     with transaction(con):
@@ -185,7 +186,8 @@ def _run(con: duckdb.DuckDBPyConnection, period: date, orgs: dict[str, Org], pla
             # replaced: one buyer whose invoice cannot be stored fails the run with a problem
             # naming that buyer, and the ledger and drafts of the period stay as they were.
             step(0.85, "drafting invoices")
-            drafts = assemble_drafts(con, run_id, period, orgs, plans, tier_results, summary)
+            with paused_gc():
+                drafts = assemble_drafts(con, run_id, period, orgs, plans, tier_results, summary)
         if summary.problems:
             summary.status = "failed"
             for table in ("fct_prices", "fct_groups", "fct_accounts", "fct_edges"):
@@ -195,7 +197,8 @@ def _run(con: duckdb.DuckDBPyConnection, period: date, orgs: dict[str, Org], pla
             for table in ("fct_prices", "fct_groups", "fct_accounts", "fct_edges"):
                 run(con, f"{table}_keep_run", {"run_id": run_id, **p})
             step(0.95, "storing the draft invoices")
-            write_drafts(con, run_id, period, drafts, summary)
+            with paused_gc():
+                write_drafts(con, run_id, period, drafts, summary)
         run(con, "run_finish", {
             "run_id": run_id, "status": summary.status, "rows_priced": summary.rows_priced,
             "rows_unassigned": summary.rows_unassigned, "rows_unpriced": summary.rows_unpriced,
@@ -228,7 +231,7 @@ def reprice_after_ingest(con: duckdb.DuckDBPyConnection, results: Sequence[Inges
     re-prices it): the periods the loaded files touched, and every later period that still has
     drafts, so that corrections of issued invoices reach the next invoice. Nothing happens
     before a configuration is imported. `results` are data.ingest.IngestResult."""
-    if current_config(con) is None:
+    if current_version(con) is None:
         return []
     touched = sorted({p for r in results if r.status != "already_loaded" for p in r.periods})
     if not touched:

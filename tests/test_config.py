@@ -16,6 +16,7 @@ from data.config import (
     ConfigDocument,
     ConfigError,
     current_config,
+    current_pricing,
     export_config,
     import_config,
     load_config,
@@ -494,6 +495,20 @@ def test_export_round_trips_with_money_as_quoted_strings(con):
     # and the exported text is itself stable
     import_config(con, again)
     assert export_config(con).split("\n", 1)[1] == text.split("\n", 1)[1]
+
+
+def test_current_pricing_parses_each_document_once(con):
+    """A billing run reads the pricing objects through a cache keyed by the document's text: the
+    same objects until the next import, read-only, and None before the first import."""
+    assert current_pricing(con) is None
+    import_config(con, parse_config(EXAMPLE))
+    orgs, plans = current_pricing(con)
+    assert current_pricing(con)[1] is plans
+    assert orgs["contoso"].plan == "msp-standard" and plans["dist-standard"].rules[0].factor == Decimal("0.9")
+    with pytest.raises(TypeError):
+        plans["dist-standard"] = plans["msp-standard"]
+    import_config(con, parse_config(EXAMPLE.replace("discount_pct: 10}", "discount_pct: 11}")))
+    assert current_pricing(con)[1]["dist-standard"].rules[0].factor == Decimal("0.89")
 
 
 def test_empty_store_has_no_config(con):

@@ -9,7 +9,8 @@ as ONE YAML document (docs/config.md).
   strings even when written unquoted.
 - `to_pricing(doc)` builds the pure objects the pricing engine uses.
 - `import_config(con, doc)` replaces the cfg_* tables in one transaction and stores the
-  document as a new version in cfg_documents; `current_config` / `export_config` read it back.
+  document as a new version in cfg_documents; `current_config` / `export_config` read it back,
+  `current_pricing` as the pricing objects a billing run uses (parsed once per document).
 - `plans_owned` / `save_plan` let an organisation's admins edit the plans it sells on.
 
 One module per job; callers import from `data.config`, which re-exports every public name:
@@ -75,6 +76,7 @@ from data.config.plan_editing import parse_plan_text, plans_owned, save_plan
 from data.config.pricing_objects import to_pricing
 from data.config.storage import (
     current_config,
+    current_pricing,
     current_version,
     dump_config,
     export_config,
@@ -97,7 +99,7 @@ __all__ = [
     "RootSpec", "RuleSpec", "TiersSpec", "UserSpec", "BudgetSpec",
     # reading, validating, storing, editing
     "load_config", "parse_config", "validate_document", "to_pricing",
-    "current_config", "current_version", "dump_config", "export_config", "import_config",
+    "current_config", "current_pricing", "current_version", "dump_config", "export_config", "import_config",
     "parse_plan_text", "plans_owned", "save_plan",
     # the invoice documents' branding
     "buyer_party", "invoice_prefixes", "seller_branding",

@@ -4,8 +4,10 @@ and stores the document as a new version in cfg_documents (audited, with locked 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
+from functools import lru_cache
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -14,12 +16,16 @@ from pydantic import ValidationError
 from data.audit import record_audit
 from data.config.errors import ConfigError, ConfigIssue, format_path
 from data.config.models import ConfigDocument
+from data.config.pricing_objects import to_pricing
 from data.config.validate import validate_document
 from pricing.plans import MATCH_FIELDS
 from queries import sql
 
 if TYPE_CHECKING:
     import duckdb
+
+    from pricing.hierarchy import Org
+    from pricing.plans import Plan
 
 
 def _depths(doc: ConfigDocument) -> dict[str, int]:
@@ -160,11 +166,29 @@ def current_config(con: duckdb.DuckDBPyConnection) -> ConfigDocument | None:
     return _stored_document(row[0], row[1])
 
 
+def current_pricing(con: duckdb.DuckDBPyConnection) -> tuple[Mapping[str, Org], Mapping[str, Plan]] | None:
+    """The latest document as pricing/'s objects (organisations by id, the root included, and
+    plans by id), or None before the first import. A billing run needs only these; they are
+    frozen, so one parse serves every run of this process until the next import (a 7,000-customer
+    document takes a few tenths of a second to validate)."""
+    row = con.execute(sql("cfg_latest_document")).fetchone()
+    if row is None:
+        return None
+    return _pricing_of(row[0], row[1])
+
+
+@lru_cache(maxsize=2)
+def _pricing_of(text: str, version: Any) -> tuple[Mapping[str, Org], Mapping[str, Plan]]:
+    """One stored document's organisations and plans, read-only (cached by the document's text)."""
+    orgs, plans, _fx = to_pricing(_stored_document(text, version))
+    return MappingProxyType(orgs), MappingProxyType(plans)
+
+
 def _stored_document(text: str, version: Any) -> ConfigDocument:
     """The stored document, validated again: a document stored before today's bounds may hold a
     value they refuse, which is a sentence asking for a corrected import, never a traceback."""
     try:
-        return ConfigDocument.model_validate(json.loads(text))
+        return ConfigDocument.model_validate_json(text)   # its own parser: half the time of json.loads
     except ValidationError as exc:
         first = exc.errors()[0]
         where = format_path(first.get("loc", ()))
