@@ -78,6 +78,11 @@ def open_with_cookie(chrome, server: str, cookie: dict, value: str):
         page.goto(server + "/_stcore/health")
         page.evaluate("v => { document.cookie = v; }",
                       f"{COOKIE}={value}; path=/; SameSite=Strict")
+        # The page's cookie jar reaches the browser's store a moment later (an IPC hop that a
+        # loaded machine stretches): wait for it there, where the next request reads it.
+        deadline = time.monotonic() + 10
+        while not [c for c in ctx.cookies() if c["name"] == COOKIE] and time.monotonic() < deadline:
+            page.wait_for_timeout(50)
         assert [c for c in ctx.cookies() if c["name"] == COOKIE], "the browser kept no cookie"
     open_page(page, server, "home")
     return ctx, page
