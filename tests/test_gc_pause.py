@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gc
 import threading
+from decimal import Decimal
 
 import pytest
 
@@ -52,3 +53,26 @@ def test_a_collector_that_was_off_stays_off():
     with paused_gc():
         pass
     assert not gc.isenabled()
+
+
+def test_a_billing_run_drafts_its_invoices_with_the_collector_paused(tmp_path, monkeypatch):
+    """The run pauses the collector around drafting only, and it runs again afterwards."""
+    import data.invoicing as invoicing
+    from data.billing import run_billing
+    from tests.billing_support import invoices_by_buyer, make_store
+    from tests.test_billing import WORKLOAD, P, two_tier
+
+    con = make_store(tmp_path, two_tier(), WORKLOAD)
+    seen = []
+    real = invoicing.assemble_invoice
+
+    def watched(**kwargs):
+        seen.append(gc.isenabled())
+        return real(**kwargs)
+
+    monkeypatch.setattr(invoicing, "assemble_invoice", watched)
+    gc.enable()
+    assert run_billing(con, P).ok
+    assert seen and not any(seen)
+    assert gc.isenabled()
+    assert invoices_by_buyer(con, P)["contoso"]["subtotal"] == Decimal("9500.00")
