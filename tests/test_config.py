@@ -17,6 +17,7 @@ from data.config import (
     ConfigError,
     current_config,
     current_pricing,
+    current_seller_branding,
     export_config,
     import_config,
     load_config,
@@ -509,6 +510,16 @@ def test_current_pricing_parses_each_document_once(con):
         plans["dist-standard"] = plans["msp-standard"]
     import_config(con, parse_config(EXAMPLE.replace("discount_pct: 10}", "discount_pct: 11}")))
     assert current_pricing(con)[1]["dist-standard"].rules[0].factor == Decimal("0.89")
+
+
+def test_current_seller_branding_follows_each_import(con):
+    """The portal's brand band reads a seller's branding through the same per-document parse."""
+    assert current_seller_branding(con, "msp-one") is None
+    import_config(con, parse_config(EXAMPLE))
+    assert current_seller_branding(con, "msp-one").display_name == "MSP One"
+    import_config(con, parse_config(EXAMPLE.replace("name: MSP One,", "name: MSP One Group,")))
+    assert current_seller_branding(con, "msp-one").display_name == "MSP One Group"
+    assert current_config(con).organizations[0].name == "MSP One Group"   # current_config: its own copy
 
 
 def test_empty_store_has_no_config(con):

@@ -77,6 +77,7 @@ from data.config.pricing_objects import to_pricing
 from data.config.storage import (
     current_config,
     current_pricing,
+    current_seller_branding,
     current_version,
     dump_config,
     export_config,
@@ -99,7 +100,8 @@ __all__ = [
     "RootSpec", "RuleSpec", "TiersSpec", "UserSpec", "BudgetSpec",
     # reading, validating, storing, editing
     "load_config", "parse_config", "validate_document", "to_pricing",
-    "current_config", "current_pricing", "current_version", "dump_config", "export_config", "import_config",
+    "current_config", "current_pricing", "current_seller_branding", "current_version",
+    "dump_config", "export_config", "import_config",
     "parse_plan_text", "plans_owned", "save_plan",
     # the invoice documents' branding
     "buyer_party", "invoice_prefixes", "seller_branding",

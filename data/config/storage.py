@@ -14,6 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from data.audit import record_audit
+from data.config.branding import seller_branding
 from data.config.errors import ConfigError, ConfigIssue, format_path
 from data.config.models import ConfigDocument
 from data.config.pricing_objects import to_pricing
@@ -24,6 +25,7 @@ from queries import sql
 if TYPE_CHECKING:
     import duckdb
 
+    from data.documents.branding import Branding
     from pricing.hierarchy import Org
     from pricing.plans import Plan
 
@@ -177,11 +179,27 @@ def current_pricing(con: duckdb.DuckDBPyConnection) -> tuple[Mapping[str, Org], 
     return _pricing_of(row[0], row[1])
 
 
+def current_seller_branding(con: duckdb.DuckDBPyConnection, org_id: str) -> Branding | None:
+    """The seller's branding in the latest document (`seller_branding`), or None before the
+    first import: what the portal's brand band shows, without parsing the document per user."""
+    row = con.execute(sql("cfg_latest_document")).fetchone()
+    if row is None:
+        return None
+    return seller_branding(_document_of(row[0], row[1]), org_id)
+
+
 @lru_cache(maxsize=2)
 def _pricing_of(text: str, version: Any) -> tuple[Mapping[str, Org], Mapping[str, Plan]]:
     """One stored document's organisations and plans, read-only (cached by the document's text)."""
-    orgs, plans, _fx = to_pricing(_stored_document(text, version))
+    orgs, plans, _fx = to_pricing(_document_of(text, version))
     return MappingProxyType(orgs), MappingProxyType(plans)
+
+
+@lru_cache(maxsize=1)
+def _document_of(text: str, version: Any) -> ConfigDocument:
+    """The stored document parsed once per text, for the frozen objects derived from it above.
+    Never handed to a caller: the models are mutable, and `current_config` parses its own copy."""
+    return _stored_document(text, version)
 
 
 def _stored_document(text: str, version: Any) -> ConfigDocument:

@@ -374,13 +374,12 @@ def brand(con: duckdb.DuckDBPyConnection, scope: Scope, customer_id: Any) -> dic
     ('#RRGGBB'), logo (a data: URI, or None), customer, customer_name, viewing_as (True when the
     user's own organisation is the seller: an administrator or account manager opening a
     customer)}."""
-    from data.config import current_config, seller_branding  # the configuration in force
+    from data.config import current_seller_branding  # the configuration in force
 
     on = edge(con, scope, customer_id)
-    doc = current_config(con)
-    if doc is None:
+    b = current_seller_branding(con, on.seller)
+    if b is None:
         raise ScopeError("No configuration has been imported yet; import one first.")
-    b = seller_branding(doc, on.seller)
     logo = None
     if b.logo is not None:
         logo = f"data:{b.logo.mime};base64,{base64.b64encode(b.logo.data).decode('ascii')}"
