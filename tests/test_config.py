@@ -16,6 +16,7 @@ from data.config import (
     ConfigDocument,
     ConfigError,
     current_config,
+    current_config_data,
     current_pricing,
     current_seller_branding,
     export_config,
@@ -520,6 +521,18 @@ def test_current_seller_branding_follows_each_import(con):
     import_config(con, parse_config(EXAMPLE.replace("name: MSP One,", "name: MSP One Group,")))
     assert current_seller_branding(con, "msp-one").display_name == "MSP One Group"
     assert current_config(con).organizations[0].name == "MSP One Group"   # current_config: its own copy
+
+
+def test_current_config_data_is_fresh_plain_data_each_time(con):
+    """The console edits what it reads: each read is its own copy, parsed once per document."""
+    assert current_config_data(con) is None
+    import_config(con, parse_config(EXAMPLE))
+    first = current_config_data(con)
+    assert first == current_config(con).to_data()
+    first["organizations"][0]["name"] = "changed in place"
+    assert current_config_data(con)["organizations"][0]["name"] == "MSP One"
+    import_config(con, parse_config(EXAMPLE.replace("name: MSP One,", "name: MSP One Group,")))
+    assert current_config_data(con)["organizations"][0]["name"] == "MSP One Group"
 
 
 def test_empty_store_has_no_config(con):

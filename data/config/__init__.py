@@ -76,6 +76,7 @@ from data.config.plan_editing import parse_plan_text, plans_owned, save_plan
 from data.config.pricing_objects import to_pricing
 from data.config.storage import (
     current_config,
+    current_config_data,
     current_pricing,
     current_seller_branding,
     current_version,
@@ -100,7 +101,8 @@ __all__ = [
     "RootSpec", "RuleSpec", "TiersSpec", "UserSpec", "BudgetSpec",
     # reading, validating, storing, editing
     "load_config", "parse_config", "validate_document", "to_pricing",
-    "current_config", "current_pricing", "current_seller_branding", "current_version",
+    "current_config", "current_config_data", "current_pricing", "current_seller_branding",
+    "current_version",
     "dump_config", "export_config", "import_config",
     "parse_plan_text", "plans_owned", "save_plan",
     # the invoice documents' branding

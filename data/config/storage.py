@@ -179,6 +179,16 @@ def current_pricing(con: duckdb.DuckDBPyConnection) -> tuple[Mapping[str, Org], 
     return _pricing_of(row[0], row[1])
 
 
+def current_config_data(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """The latest document as fresh plain data (`ConfigDocument.to_data`, the caller's to edit),
+    or None before the first import: what the console's pages read and change, from one parse
+    per document instead of one per page."""
+    row = con.execute(sql("cfg_latest_document")).fetchone()
+    if row is None:
+        return None
+    return _document_of(row[0], row[1]).to_data()
+
+
 def current_seller_branding(con: duckdb.DuckDBPyConnection, org_id: str) -> Branding | None:
     """The seller's branding in the latest document (`seller_branding`), or None before the
     first import: what the portal's brand band shows, without parsing the document per user."""
@@ -197,8 +207,9 @@ def _pricing_of(text: str, version: Any) -> tuple[Mapping[str, Org], Mapping[str
 
 @lru_cache(maxsize=1)
 def _document_of(text: str, version: Any) -> ConfigDocument:
-    """The stored document parsed once per text, for the frozen objects derived from it above.
-    Never handed to a caller: the models are mutable, and `current_config` parses its own copy."""
+    """The stored document parsed once per text, for what the functions above derive from it
+    (frozen objects, or fresh plain data). Never handed to a caller: the models are mutable, and
+    `current_config` parses its own copy."""
     return _stored_document(text, version)
 
 

@@ -39,10 +39,9 @@ def _require_admin(scope: Scope) -> None:
 
 
 def _document(con: duckdb.DuckDBPyConnection) -> dict:
-    from data.config.storage import current_config
+    from data.config.storage import current_config_data
 
-    doc = current_config(con)
-    return doc.to_data() if doc is not None else {}
+    return current_config_data(con) or {}
 
 
 def _active(org: dict) -> bool:

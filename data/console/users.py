@@ -27,7 +27,7 @@ from data import auth
 from data.audit import record_audit
 from data.config.errors import ConfigError, ConfigIssue
 from data.config.models import ConfigDocument
-from data.config.storage import _replace_config, current_config
+from data.config.storage import _replace_config, current_config_data
 from data.config.validate import _validate_data
 from data.console.document import edit_document, orgs_by_id, refuse, subtree_of
 from data.roles import ROLES
@@ -59,11 +59,11 @@ class TemporaryPassword:
 # --- reading ------------------------------------------------------------------------------------
 
 def _document(con: duckdb.DuckDBPyConnection) -> dict:
-    doc = current_config(con)
-    if doc is None:
+    data = current_config_data(con)
+    if data is None:
         raise refuse("store", "no configuration has been imported yet; allowed: "
                      "python cli.py config import FILE first")
-    return doc.to_data()
+    return data
 
 
 def _require_admin(scope: Scope) -> None:
