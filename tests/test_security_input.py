@@ -337,14 +337,14 @@ def test_ingest_refuses_a_cost_no_single_charge_could_have(store, focus_csv):
 
 
 def test_a_stored_document_outside_todays_bounds_is_a_sentence_not_a_traceback(tmp_path):
-    from data.config import current_config, current_pricing, export_config
+    from data.config import current_config, current_config_data, current_pricing, export_config
     con = make_store(tmp_path, two_tier(), WORKLOAD)
     text, version = con.execute("SELECT document::VARCHAR, version FROM cfg_documents "
                                 "ORDER BY version DESC LIMIT 1").fetchone()
     doc = yaml.safe_load(text)
     doc["plans"][1]["fees"] = [{"name": "Big", "amount": HUGE}]
     con.execute("UPDATE cfg_documents SET document = ? WHERE version = ?", [json.dumps(doc), version])
-    for read in (current_config, current_pricing, export_config):
+    for read in (current_config, current_config_data, current_pricing, export_config):
         with pytest.raises(ConfigError) as caught:
             read(con)
         assert f"configuration version {version}" in str(caught.value) and "import it again" in str(caught.value)
