@@ -161,11 +161,10 @@ def _check_locked_rates(con: duckdb.DuckDBPyConnection, doc: ConfigDocument) -> 
 
 
 def current_config(con: duckdb.DuckDBPyConnection) -> ConfigDocument | None:
-    """The latest imported document, or None before the first import."""
-    row = con.execute(sql("cfg_latest_document")).fetchone()
-    if row is None:
-        return None
-    return _stored_document(row[0], row[1])
+    """The latest imported document (a copy of its own, the caller's to change), or None before
+    the first import."""
+    shared = _shared_document(con)
+    return None if shared is None else _stored_document(*shared)
 
 
 def current_pricing(con: duckdb.DuckDBPyConnection) -> tuple[Mapping[str, Org], Mapping[str, Plan]] | None:
@@ -173,29 +172,30 @@ def current_pricing(con: duckdb.DuckDBPyConnection) -> tuple[Mapping[str, Org], 
     plans by id), or None before the first import. A billing run needs only these; they are
     frozen, so one parse serves every run of this process until the next import (a 7,000-customer
     document takes a few tenths of a second to validate)."""
-    row = con.execute(sql("cfg_latest_document")).fetchone()
-    if row is None:
-        return None
-    return _pricing_of(row[0], row[1])
+    shared = _shared_document(con)
+    return None if shared is None else _pricing_of(*shared)
 
 
 def current_config_data(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     """The latest document as fresh plain data (`ConfigDocument.to_data`, the caller's to edit),
     or None before the first import: what the console's pages read and change, from one parse
     per document instead of one per page."""
-    row = con.execute(sql("cfg_latest_document")).fetchone()
-    if row is None:
-        return None
-    return _document_of(row[0], row[1]).to_data()
+    shared = _shared_document(con)
+    return None if shared is None else _document_of(*shared).to_data()
 
 
 def current_seller_branding(con: duckdb.DuckDBPyConnection, org_id: str) -> Branding | None:
     """The seller's branding in the latest document (`seller_branding`), or None before the
     first import: what the portal's brand band shows, without parsing the document per user."""
+    shared = _shared_document(con)
+    return None if shared is None else seller_branding(_document_of(*shared), org_id)
+
+
+def _shared_document(con: duckdb.DuckDBPyConnection) -> tuple[str, Any] | None:
+    """(text, version) of the latest stored document (the key of the caches below), or None
+    before the first import."""
     row = con.execute(sql("cfg_latest_document")).fetchone()
-    if row is None:
-        return None
-    return seller_branding(_document_of(row[0], row[1]), org_id)
+    return None if row is None else (row[0], row[1])
 
 
 @lru_cache(maxsize=2)
