@@ -6,6 +6,8 @@
 - `LANDED_ELSEWHERE`: 1.2 columns a delivery may hold that landing keeps only in `x_Extra`.
 - `CANONICAL_COLUMNS`: the FOCUS columns of `landing_focus`, in table (alphabetical) order.
 - `MANDATORY_COLUMNS`: what a file must have (ProviderName may come from 1.3's ServiceProviderName).
+- `NUMBER_COLUMNS`, `TIMESTAMP_COLUMNS`: the canonical columns landing types as DECIMAL(38,10) and
+  as naive UTC TIMESTAMP (queries/landing/landing_insert.sql); the rest are text.
 Pure: no I/O.
 """
 from __future__ import annotations
@@ -41,6 +43,15 @@ MANDATORY_COLUMNS: tuple[str, ...] = (
     "BilledCost", "BillingAccountId", "BillingCurrency", "BillingPeriodEnd", "BillingPeriodStart",
     "ChargeCategory", "ChargePeriodEnd", "ChargePeriodStart", "ContractedCost", "EffectiveCost",
     "ListCost", "ServiceCategory", "ServiceName",
+)
+
+NUMBER_COLUMNS: tuple[str, ...] = (
+    "BilledCost", "CommitmentDiscountQuantity", "ConsumedQuantity", "ContractedCost",
+    "ContractedUnitPrice", "EffectiveCost", "ListCost", "ListUnitPrice", "PricingQuantity",
+)
+
+TIMESTAMP_COLUMNS: tuple[str, ...] = (
+    "BillingPeriodEnd", "BillingPeriodStart", "ChargePeriodEnd", "ChargePeriodStart",
 )
 
 CHARGE_CATEGORIES: tuple[str, ...] = ("Usage", "Purchase", "Tax", "Credit", "Adjustment")

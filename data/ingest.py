@@ -11,6 +11,9 @@ How a file is loaded (docs/store.md has the user-facing story):
 3. One streaming `INSERT INTO landing_focus … SELECT` (queries/landing/landing_insert.sql) types every row
    set-based in DuckDB: strings stay strings (account IDs never become numbers), money and
    quantities are CAST to DECIMAL(38,10), date/times become naive UTC, empty strings NULL.
+   A Parquet file's number and date/time columns stored as DECIMAL/integers and TIMESTAMP(TZ) are
+   read in their own type (`typed_columns`): the same values as through their text, without
+   writing and parsing that text.
    The CAST is strict, so any bad value aborts the statement; only then does the slow path run
    (queries/landing/landing_diag_*.sql) to find the column, the first bad row and its value for the message.
 4. Charge categories and currency codes are checked on the few distinct values loaded, the
@@ -40,7 +43,8 @@ from typing import Iterable, Sequence
 import duckdb
 
 from data.audit import record_store_audit
-from data.focus import CANONICAL_COLUMNS, CHARGE_CATEGORIES, MANDATORY_COLUMNS
+from data.focus import (CANONICAL_COLUMNS, CHARGE_CATEGORIES, MANDATORY_COLUMNS, NUMBER_COLUMNS,
+                        TIMESTAMP_COLUMNS)
 from data.groups import build_groups, current_grouping
 from data.ingest_diagnosis import BadValues, diagnose, drop_scratch, reader_problem
 from data.progress import Progress, Reporter, execute_with_progress
@@ -171,6 +175,35 @@ def detect_version(columns: Iterable[str]) -> str:
     return "1.0"
 
 
+_NUMBERS = frozenset(c.lower() for c in NUMBER_COLUMNS)
+_STAMPS = frozenset(c.lower() for c in TIMESTAMP_COLUMNS)
+_DECIMAL = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)")
+_INTEGERS = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER",
+                       "UBIGINT", "HUGEINT"})
+
+
+def typed_columns(schema: Iterable[Sequence[str]]) -> list[str]:
+    """The columns of a Parquet file's schema ((name, DuckDB type), … as DESCRIBE gives them) that
+    landing reads in their own type instead of as text: the number columns stored as integers or
+    as DECIMAL of scale ≤ 10 (exact in DECIMAL(38,10): a value too large still fails the load, as
+    its text would) and the date/time columns stored as TIMESTAMP (microseconds, naive: UTC) or
+    TIMESTAMP WITH TIME ZONE (shifted to UTC). Anything else — DOUBLE, a finer decimal, a
+    nanosecond or DATE column, text — goes through its text, as a CSV file's values do. A file
+    whose every column would qualify is read all as text (it is no FOCUS file: the header check
+    refuses it)."""
+    schema = list(schema)
+    typed = []
+    for name, kind, *_ in schema:
+        key, kind = name.lower(), kind.upper()
+        if key in _NUMBERS:
+            decimal = _DECIMAL.fullmatch(kind)
+            if kind in _INTEGERS or (decimal and int(decimal.group(2)) <= 10):
+                typed.append(name)
+        elif key in _STAMPS and kind in ("TIMESTAMP", "TIMESTAMP WITH TIME ZONE"):
+            typed.append(name)
+    return typed if len(typed) < len(schema) else []
+
+
 def expand_paths(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
     """Files to ingest: given files as they are, folders searched recursively for *.csv, *.csv.gz
     and *.parquet (hidden files skipped), in path order. Raises IngestError when a path does not
@@ -228,8 +261,9 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, shown: str, loaded_
         return IngestResult(path=shown, status="already_loaded", ingest_id=int(found[0]), rows=int(found[1]),
                             focus_version=found[2], notices=(f"same content as delivery {found[0]}",))
 
-    params = {"path": str(path), "compression": compression}
-    _define_macros(con, file_format)
+    typed = _typed_columns(con, path, shown, file_format)
+    params = {"path": str(path), "compression": compression, "typed": typed}
+    _define_macros(con, file_format, typed)
     columns = _read_header(con, params, shown, file_format)
     version, extra, notices = _check_header(columns, shown)
 
@@ -343,10 +377,27 @@ def _sha256(path: Path, report: Reporter) -> str:
     return h.hexdigest()
 
 
-def _define_macros(con: duckdb.DuckDBPyConnection, file_format: str) -> None:
+def _typed_columns(con: duckdb.DuckDBPyConnection, path: Path, shown: str, file_format: str) -> list[str]:
+    """The Parquet file's columns landing reads in their own type (typed_columns); [] for CSV."""
+    if file_format != "parquet":
+        return []
+    try:
+        schema = con.execute(sql("landing_parquet_types"), {"path": str(path)}).fetchall()
+    except duckdb.Error as exc:
+        raise IngestError(f"{shown}: {reader_problem(exc, file_format)}; nothing was stored") from exc
+    return typed_columns(schema)
+
+
+def _define_macros(con: duckdb.DuckDBPyConnection, file_format: str, typed: Sequence[str]) -> None:
     con.execute(sql("landing_macro_ts"))
     con.execute(sql("landing_macro_try_ts"))
-    con.execute(sql("landing_macro_parquet" if file_format == "parquet" else "landing_macro_csv"))
+    con.execute(sql("landing_macro_num"))
+    con.execute(sql("landing_macro_cost"))
+    con.execute(sql("landing_macro_text"))
+    if file_format != "parquet":
+        con.execute(sql("landing_macro_csv"))
+    else:
+        con.execute(sql("landing_macro_parquet_typed" if typed else "landing_macro_parquet"))
     con.execute(sql("landing_macro_src"))
 
 

@@ -1,15 +1,16 @@
 -- landing_insert: loads every row of table macro ingest_src (landing_macro_src) into landing_focus as
 -- delivery $ingest_id, in one pass, stored in the order the portal reads them (ORDER BY, below):
--- money and quantities CAST to DECIMAL(38,10) (the four cost columns through DECIMAL(24,10) first:
--- a row's cost must stay below 10^14, so the sums and products of a billing run always fit the
--- ledger's DECIMAL(38,10)),
+-- money and quantities to DECIMAL(38,10) (x_focus_num; the four cost columns x_focus_cost: a row's
+-- cost must stay below 10^14, so the sums and products of a billing run always fit the ledger's
+-- DECIMAL(38,10)),
 -- date/times to naive UTC (x_focus_ts), Tags to JSON, empty strings to NULL; ProviderName and
 -- ServiceProviderName (and PublisherName and HostProviderName) filled from each other when one is
 -- missing; x_Period = month of BillingPeriodStart; the file's non-canonical columns packed into
 -- x_Extra (a JSON object, NULL when there are none). Strict: any value that does not convert, or a
 -- missing mandatory value, raises and the caller rolls back and runs landing_diag_* for the message.
 -- Returns the number of rows inserted. Parameters: $path VARCHAR (the file), $compression VARCHAR
--- (none | gzip; CSV only), $ingest_id BIGINT, $source_file VARCHAR (stored in x_SourceFile).
+-- (none | gzip; CSV only), $typed VARCHAR[] (the Parquet columns read in their own type, not as
+-- text: data.ingest.typed_columns), $ingest_id BIGINT, $source_file VARCHAR (stored in x_SourceFile).
 INSERT INTO landing_focus BY NAME
 SELECT
     s.*,
@@ -19,7 +20,7 @@ SELECT
 FROM (
     SELECT
         NULLIF(AvailabilityZone, '') AS AvailabilityZone,
-        CAST(CAST(NULLIF(BilledCost, '') AS DECIMAL(24,10)) AS DECIMAL(38,10)) AS BilledCost,
+        x_focus_cost(BilledCost) AS BilledCost,
         NULLIF(BillingAccountId, '') AS BillingAccountId,
         NULLIF(BillingAccountName, '') AS BillingAccountName,
         NULLIF(BillingAccountType, '') AS BillingAccountType,
@@ -37,23 +38,23 @@ FROM (
         NULLIF(CommitmentDiscountCategory, '') AS CommitmentDiscountCategory,
         NULLIF(CommitmentDiscountId, '') AS CommitmentDiscountId,
         NULLIF(CommitmentDiscountName, '') AS CommitmentDiscountName,
-        CAST(NULLIF(CommitmentDiscountQuantity, '') AS DECIMAL(38,10)) AS CommitmentDiscountQuantity,
+        x_focus_num(CommitmentDiscountQuantity) AS CommitmentDiscountQuantity,
         NULLIF(CommitmentDiscountStatus, '') AS CommitmentDiscountStatus,
         NULLIF(CommitmentDiscountType, '') AS CommitmentDiscountType,
         NULLIF(CommitmentDiscountUnit, '') AS CommitmentDiscountUnit,
-        CAST(NULLIF(ConsumedQuantity, '') AS DECIMAL(38,10)) AS ConsumedQuantity,
+        x_focus_num(ConsumedQuantity) AS ConsumedQuantity,
         NULLIF(ConsumedUnit, '') AS ConsumedUnit,
-        CAST(CAST(NULLIF(ContractedCost, '') AS DECIMAL(24,10)) AS DECIMAL(38,10)) AS ContractedCost,
-        CAST(NULLIF(ContractedUnitPrice, '') AS DECIMAL(38,10)) AS ContractedUnitPrice,
-        CAST(CAST(NULLIF(EffectiveCost, '') AS DECIMAL(24,10)) AS DECIMAL(38,10)) AS EffectiveCost,
+        x_focus_cost(ContractedCost) AS ContractedCost,
+        x_focus_num(ContractedUnitPrice) AS ContractedUnitPrice,
+        x_focus_cost(EffectiveCost) AS EffectiveCost,
         COALESCE(NULLIF(HostProviderName, ''), NULLIF(PublisherName, '')) AS HostProviderName,
         NULLIF(InvoiceId, '') AS InvoiceId,
         NULLIF(InvoiceIssuerName, '') AS InvoiceIssuerName,
-        CAST(CAST(NULLIF(ListCost, '') AS DECIMAL(24,10)) AS DECIMAL(38,10)) AS ListCost,
-        CAST(NULLIF(ListUnitPrice, '') AS DECIMAL(38,10)) AS ListUnitPrice,
+        x_focus_cost(ListCost) AS ListCost,
+        x_focus_num(ListUnitPrice) AS ListUnitPrice,
         NULLIF(PricingCategory, '') AS PricingCategory,
         NULLIF(PricingCurrency, '') AS PricingCurrency,
-        CAST(NULLIF(PricingQuantity, '') AS DECIMAL(38,10)) AS PricingQuantity,
+        x_focus_num(PricingQuantity) AS PricingQuantity,
         NULLIF(PricingUnit, '') AS PricingUnit,
         COALESCE(NULLIF(ProviderName, ''), NULLIF(ServiceProviderName, '')) AS ProviderName,
         COALESCE(NULLIF(PublisherName, ''), NULLIF(HostProviderName, '')) AS PublisherName,
@@ -88,7 +89,7 @@ FROM (
             ServiceSubcategory, SkuId, SkuMeter, SkuPriceId, SubAccountId, SubAccountName,
             SubAccountType, Tags
         )))), '{}') AS x_Extra
-    FROM ingest_src($path, $compression)
+    FROM ingest_src($path, $compression, $typed::VARCHAR[])
 ) s
 -- stored in the order the portal reads them (one customer's accounts of one month): the
 -- zone maps of each row group then let a customer's read skip the other customers' rows

@@ -1,48 +1,52 @@
--- landing_macro_src: (re)creates TEMP table macro ingest_src(p, c), the one shape landing_insert and
--- the diagnosis read: every canonical FOCUS column of landing_focus as VARCHAR (NULL where the file
--- lacks it; names matched case-insensitively), followed by the file's other columns.
--- It reads table macro ingest_file(p, c) (landing_macro_csv or landing_macro_parquet, whichever
--- data/ingest.py defined last). p = file path, c = CSV compression; both are bound by the caller as
--- statement parameters. Lazy: nothing is read here. No parameters.
-CREATE OR REPLACE TEMP MACRO ingest_src(p, c) AS TABLE
+-- landing_macro_src: (re)creates TEMP table macro ingest_src(p, c, t), the one shape landing_insert
+-- and the diagnosis read: every canonical FOCUS column of landing_focus (NULL where the file lacks
+-- it; names matched case-insensitively), followed by the file's other columns. Every column is
+-- VARCHAR but the Parquet columns named in t, which keep the file's type (the number and date/time
+-- columns are framed by an untyped NULL so that a typed column stays typed; a column no file
+-- brings is of type NULL).
+-- It reads table macro ingest_file(p, c, t) (landing_macro_csv or landing_macro_parquet, whichever
+-- data/ingest.py defined last). p = file path, c = CSV compression, t = the typed columns
+-- (VARCHAR[]); all are bound by the caller as statement parameters. Lazy: nothing is read here.
+-- No parameters.
+CREATE OR REPLACE TEMP MACRO ingest_src(p, c, t) AS TABLE
 SELECT * FROM (
     SELECT
         NULL::VARCHAR AS AvailabilityZone,
-        NULL::VARCHAR AS BilledCost,
+        NULL AS BilledCost,
         NULL::VARCHAR AS BillingAccountId,
         NULL::VARCHAR AS BillingAccountName,
         NULL::VARCHAR AS BillingAccountType,
         NULL::VARCHAR AS BillingCurrency,
-        NULL::VARCHAR AS BillingPeriodEnd,
-        NULL::VARCHAR AS BillingPeriodStart,
+        NULL AS BillingPeriodEnd,
+        NULL AS BillingPeriodStart,
         NULL::VARCHAR AS CapacityReservationId,
         NULL::VARCHAR AS CapacityReservationStatus,
         NULL::VARCHAR AS ChargeCategory,
         NULL::VARCHAR AS ChargeClass,
         NULL::VARCHAR AS ChargeDescription,
         NULL::VARCHAR AS ChargeFrequency,
-        NULL::VARCHAR AS ChargePeriodEnd,
-        NULL::VARCHAR AS ChargePeriodStart,
+        NULL AS ChargePeriodEnd,
+        NULL AS ChargePeriodStart,
         NULL::VARCHAR AS CommitmentDiscountCategory,
         NULL::VARCHAR AS CommitmentDiscountId,
         NULL::VARCHAR AS CommitmentDiscountName,
-        NULL::VARCHAR AS CommitmentDiscountQuantity,
+        NULL AS CommitmentDiscountQuantity,
         NULL::VARCHAR AS CommitmentDiscountStatus,
         NULL::VARCHAR AS CommitmentDiscountType,
         NULL::VARCHAR AS CommitmentDiscountUnit,
-        NULL::VARCHAR AS ConsumedQuantity,
+        NULL AS ConsumedQuantity,
         NULL::VARCHAR AS ConsumedUnit,
-        NULL::VARCHAR AS ContractedCost,
-        NULL::VARCHAR AS ContractedUnitPrice,
-        NULL::VARCHAR AS EffectiveCost,
+        NULL AS ContractedCost,
+        NULL AS ContractedUnitPrice,
+        NULL AS EffectiveCost,
         NULL::VARCHAR AS HostProviderName,
         NULL::VARCHAR AS InvoiceId,
         NULL::VARCHAR AS InvoiceIssuerName,
-        NULL::VARCHAR AS ListCost,
-        NULL::VARCHAR AS ListUnitPrice,
+        NULL AS ListCost,
+        NULL AS ListUnitPrice,
         NULL::VARCHAR AS PricingCategory,
         NULL::VARCHAR AS PricingCurrency,
-        NULL::VARCHAR AS PricingQuantity,
+        NULL AS PricingQuantity,
         NULL::VARCHAR AS PricingUnit,
         NULL::VARCHAR AS ProviderName,
         NULL::VARCHAR AS PublisherName,
@@ -65,4 +69,4 @@ SELECT * FROM (
     WHERE FALSE
 )
 UNION ALL BY NAME
-SELECT * FROM ingest_file(p, c)
+SELECT * FROM ingest_file(p, c, t)
