@@ -43,8 +43,7 @@ from typing import Iterable, Sequence
 import duckdb
 
 from data.audit import record_store_audit
-from data.focus import (CANONICAL_COLUMNS, CHARGE_CATEGORIES, MANDATORY_COLUMNS, NUMBER_COLUMNS,
-                        TIMESTAMP_COLUMNS)
+from data.focus import CANONICAL_COLUMNS, CHARGE_CATEGORIES, MANDATORY_COLUMNS, NUMBER_COLUMNS, TIMESTAMP_COLUMNS
 from data.groups import build_groups, current_grouping
 from data.ingest_diagnosis import BadValues, diagnose, drop_scratch, reader_problem
 from data.progress import Progress, Reporter, execute_with_progress

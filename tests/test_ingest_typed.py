@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import duckdb
 
 import data.ingest
 from data.ingest import IngestError, ingest_file, typed_columns
