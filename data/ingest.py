@@ -25,7 +25,7 @@ How a file is loaded (docs/store.md has the user-facing story):
 
 Everything from step 3 on is one transaction (data.store.transaction), with its audit entry
 (action `ingest`): a bad file leaves nothing. Why a file was refused is data/ingest_diagnosis.py;
-reporting progress is data/progress.py. (A little over 400 lines: the five steps above.)
+reporting progress is data/progress.py. (Under 500 lines: the five steps above.)
 """
 from __future__ import annotations
 

@@ -4,8 +4,8 @@
 -- VARCHAR but the Parquet columns named in t, which keep the file's type (the number and date/time
 -- columns are framed by an untyped NULL so that a typed column stays typed; a column no file
 -- brings is of type NULL).
--- It reads table macro ingest_file(p, c, t) (landing_macro_csv or landing_macro_parquet, whichever
--- data/ingest.py defined last). p = file path, c = CSV compression, t = the typed columns
+-- It reads table macro ingest_file(p, c, t) (landing_macro_csv, landing_macro_parquet or
+-- landing_macro_parquet_typed, whichever data/ingest.py defined last). p = file path, c = CSV compression, t = the typed columns
 -- (VARCHAR[]); all are bound by the caller as statement parameters. Lazy: nothing is read here.
 -- No parameters.
 CREATE OR REPLACE TEMP MACRO ingest_src(p, c, t) AS TABLE
