@@ -145,4 +145,36 @@ def test_load_bench_smoke(tmp_path):
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     report = json.loads(done.stdout[done.stdout.index("{"):])
     assert report["failed_count"] == 0 and report["billing_runs_during"] >= 1
-    assert report["loads"] == 2
+    assert report["loads"] == 2 and report["reconnects"] >= 0
+
+
+@pytest.mark.parametrize("timeouts, reconnects", [(0, 0), (2, 2), (4, None)])
+def test_load_bench_tries_an_unanswered_handshake_again_as_the_browser_does(monkeypatch, timeouts, reconnects):
+    """A handshake the server leaves unanswered is tried again (up to RECONNECTS times), as
+    Streamlit's frontend reconnects; past that the load fails with the timeout."""
+    import asyncio
+
+    import websockets.asyncio.client
+
+    from bench import load
+
+    calls = []
+
+    async def fake_connect(url, **kwargs):
+        calls.append(kwargs["open_timeout"])
+        if len(calls) <= timeouts:
+            raise TimeoutError("timed out during opening handshake")
+        return "connection"
+
+    async def no_wait(seconds):
+        return None
+
+    monkeypatch.setattr(websockets.asyncio.client, "connect", fake_connect)
+    monkeypatch.setattr(load.asyncio, "sleep", no_wait)
+    if reconnects is None:
+        with pytest.raises(TimeoutError):
+            asyncio.run(load._open("http://127.0.0.1:1", "cookie"))
+        assert len(calls) == load.RECONNECTS + 1
+    else:
+        assert asyncio.run(load._open("http://127.0.0.1:1", "cookie")) == ("connection", reconnects)
+    assert set(calls) == {load.HANDSHAKE_TIMEOUT_S}
